@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['@swc/jest'] },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+  testTimeout: 60_000,
+};
