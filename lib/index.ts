@@ -1,0 +1,2 @@
+export * from './moderation-pipeline';
+export * from './moderation-pipeline-props';

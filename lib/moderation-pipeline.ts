@@ -1,0 +1,165 @@
+import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { ModerationPipelineProps } from './moderation-pipeline-props';
+import { ConditionedQueueDestination } from './private/conditioned-queue-destination';
+import { TriggerEnvironment } from './private/handler-environment';
+import { ManifestTrigger } from './private/manifest-trigger';
+import { acknowledgePipelineFindings } from './private/pipeline-acknowledgements';
+import { PIPELINE_DEFAULTS } from './private/pipeline-defaults';
+import { grantRekognitionJobAccess } from './private/rekognition-job-grants';
+import { createAccessLogsBucket, createSecureBucket } from './private/secure-bucket';
+import { validatePipelineProps } from './private/validate-pipeline-props';
+
+/**
+ * An S3 bucket that moderates the images listed in every manifest dropped into it.
+ *
+ * A new manifest (JSON Lines of `{"source-ref": "s3://bucket/key"}`) under `manifestPrefix`
+ * raises an S3 event; the event waits in an encrypted queue until the trigger function starts
+ * an Amazon Rekognition bulk analysis job (StartMediaAnalysisJob) for it. Results land in the
+ * output bucket, one folder per manifest; manifests that can never run get an error report in
+ * that folder instead.
+ */
+export class ModerationPipeline extends Construct {
+  /** The bucket that manifests are uploaded to. */
+  public readonly inputBucket: s3.IBucket;
+  /** The bucket that results, summaries and error reports are written to. */
+  public readonly outputBucket: s3.IBucket;
+  /** The key of the buckets and queues the construct creates and of every job. */
+  public readonly encryptionKey: kms.IKey;
+  /** The server access logs bucket, when the construct created one. */
+  public readonly accessLogsBucket?: s3.IBucket;
+  /** The queue of manifest events waiting for a job. */
+  public readonly manifestQueue: sqs.Queue;
+  /** Manifest events that could not be handled, with the error as message attributes. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The function that starts a job for each manifest event. */
+  public readonly triggerFunction: lambda.Function;
+  /** The key prefix that marks manifests in the input bucket. */
+  public readonly manifestPrefix: string;
+  /** The key prefix in the output bucket under which every manifest gets its folder. */
+  public readonly outputPrefix: string;
+
+  constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
+    super(scope, id);
+    validatePipelineProps(this.node.path, props);
+    // Access logs are delivered through a bucket policy, never the legacy ACL, whatever the app's flags.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+
+    const removalPolicy = props.removalPolicy ?? PIPELINE_DEFAULTS.removalPolicy;
+    this.manifestPrefix = props.manifestPrefix ?? PIPELINE_DEFAULTS.manifestPrefix;
+    this.outputPrefix = props.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the manifests, results and queues of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    const createsBucket = !props.inputBucket || !props.outputBucket;
+    this.accessLogsBucket = createsBucket
+      ? props.accessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogsBucket', removalPolicy)
+      : undefined;
+
+    const inputBucketName = props.inputBucket ? undefined : `moderation-${this.node.addr.slice(0, 10)}-in-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.inputBucket = props.inputBucket ?? createSecureBucket(this, 'InputBucket', {
+      bucketName: inputBucketName,
+      encryptionKey: this.encryptionKey,
+      versioned: true,
+      accessLogsBucket: this.accessLogsBucket!,
+      accessLogsPrefix: 'input-bucket/',
+      removalPolicy,
+    });
+    this.outputBucket = props.outputBucket ?? createSecureBucket(this, 'OutputBucket', {
+      encryptionKey: this.encryptionKey,
+      versioned: props.outputBucketVersioned ?? PIPELINE_DEFAULTS.outputBucketVersioned,
+      accessLogsBucket: this.accessLogsBucket!,
+      accessLogsPrefix: 'output-bucket/',
+      removalPolicy,
+    });
+
+    const trigger = new ManifestTrigger(this, 'Trigger', {
+      encryptionKey: this.encryptionKey,
+      timeout: props.triggerTimeout ?? PIPELINE_DEFAULTS.triggerTimeout,
+      batchSize: props.triggerBatchSize ?? PIPELINE_DEFAULTS.triggerBatchSize,
+      maxConcurrency: props.triggerMaxConcurrency ?? PIPELINE_DEFAULTS.triggerMaxConcurrency,
+      maxReceiveCount: props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
+      unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? PIPELINE_DEFAULTS.unexpectedErrorAttempts,
+      logRetention: props.logRetention ?? PIPELINE_DEFAULTS.logRetention,
+      removalPolicy,
+      jobEnvironment: this.jobEnvironment(props),
+    });
+    this.manifestQueue = trigger.queue;
+    this.deadLetterQueue = trigger.deadLetterQueue;
+    this.triggerFunction = trigger.function;
+
+    const imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
+    grantRekognitionJobAccess(trigger.handler.role, {
+      inputBuckets: imageBuckets,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      projectVersion: props.projectVersion,
+    });
+
+    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes],
+      inputBucketName && Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: inputBucketName }));
+    acknowledgePipelineFindings(this, {
+      startJobsRole: trigger.handler.role,
+      imageBuckets,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      projectVersion: props.projectVersion,
+    });
+    if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
+        'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
+        + 'on condition of aws:SourceAccount and aws:SourceArn (the input bucket), or S3 cannot publish manifest events to the encrypted queue.');
+    }
+  }
+
+  /**
+   * Lets `grantee` upload manifests (and images) under the manifest prefix, encrypting them with
+   * the pipeline's key.
+   */
+  public grantWriteManifests(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.inputBucket.arnForObjects(`${this.manifestPrefix}*`)],
+    });
+    this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return grant;
+  }
+
+  private jobEnvironment(props: ModerationPipelineProps): Record<string, string> {
+    const environment: Record<string, string> = {
+      [TriggerEnvironment.OUTPUT_BUCKET]: this.outputBucket.bucketName,
+      [TriggerEnvironment.OUTPUT_PREFIX]: this.outputPrefix,
+      [TriggerEnvironment.KMS_KEY_ID]: this.encryptionKey.keyArn,
+      [TriggerEnvironment.JOB_NAME_PREFIX]: props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix,
+    };
+    if (props.minConfidence !== undefined) {
+      environment[TriggerEnvironment.MIN_CONFIDENCE] = Token.isUnresolved(props.minConfidence) ? Token.asString(props.minConfidence) : String(props.minConfidence);
+    }
+    if (props.projectVersion !== undefined) {
+      environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
+    }
+    return environment;
+  }
+
+  private notifyOnManifests(suffixes: string[], inputBucketArn: string | undefined): void {
+    const destination = new ConditionedQueueDestination(this.manifestQueue, inputBucketArn);
+    for (const suffix of suffixes) {
+      this.inputBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
+        prefix: this.manifestPrefix || undefined,
+        suffix,
+      });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/**
+ * An S3 -> SQS notification destination whose queue-policy and key-policy statements are both
+ * conditioned on aws:SourceAccount and aws:SourceArn, as AWS recommends (aws-cdk-lib's
+ * SqsDestination leaves the key statement unconditioned and the queue statement without
+ * SourceAccount).
+ */
+export class ConditionedQueueDestination implements s3.IBucketNotificationDestination {
+  /**
+   * @param sourceBucketArn the bucket's ARN as the policies should name it. A bucket encrypted
+   * with the queue's own key must be named by a predicted ARN: referencing the bucket from the
+   * key policy would make the key and the bucket depend on each other.
+   */
+  constructor(private readonly queue: sqs.IQueue, private readonly sourceBucketArn?: string) {}
+
+  public bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+      ArnLike: { 'aws:SourceArn': this.sourceBucketArn ?? bucket.bucketArn },
+    };
+    const s3Service = new iam.ServicePrincipal('s3.amazonaws.com');
+
+    this.queue.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowS3ToSendManifestEvents',
+      principals: [s3Service],
+      actions: ['sqs:SendMessage'],
+      resources: [this.queue.queueArn],
+      conditions,
+    }));
+
+    this.queue.encryptionMasterKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowS3ToEncryptManifestEvents',
+      principals: [s3Service],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions,
+    }), true);
+
+    return {
+      arn: this.queue.queueArn,
+      type: s3.BucketNotificationDestinationType.QUEUE,
+      dependencies: this.queue.node.tryFindChild('Policy') ? [this.queue.node.findChild('Policy')] : [],
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The contract between the ModerationJob custom resource (construct side) and its handlers
+ * (lambda/moderation-job). Both sides import these names, so a rename cannot drift.
+ * No CDK imports here: the handler bundle includes this file.
+ */
+
+/**
+ * Properties of the ModerationJob custom resource, as the handlers receive them.
+ *
+ * CloudFormation passes every value as a string. An optional property given as '' counts as
+ * absent, except JobNamePrefix, where '' means "no prefix". Any property name not listed here
+ * (other than CloudFormation's ServiceToken and ServiceTimeout) fails the deployment.
+ */
+export interface ModerationJobResourceProperties {
+  /** Bucket of the input manifest (JSON Lines, one `{"source-ref":"s3://bucket/key"}` per line). */
+  readonly ManifestBucket: string;
+  /** Key of the input manifest. */
+  readonly ManifestKey: string;
+  /** Version of the manifest object. @default - the latest version */
+  readonly ManifestVersion?: string;
+  /** Bucket that receives the results. */
+  readonly OutputBucket: string;
+  /**
+   * Key prefix under which the job gets its own folder ('' for the bucket root). The handler
+   * appends the manifest key and a part of the request token.
+   */
+  readonly OutputPrefix: string;
+  /** KMS key (id or ARN) that Rekognition uses for images and results. @default - none */
+  readonly KmsKeyId?: string;
+  /** MinConfidence, a number from 0 to 100 written as a string. @default - Rekognition's default (50) */
+  readonly MinConfidence?: string;
+  /** Adapter (project version) ARN. @default - the base moderation model */
+  readonly ProjectVersion?: string;
+  /** Exact JobName (1-64 characters of `a-zA-Z0-9_.-`). @default - derived from JobNamePrefix, the manifest key and the token */
+  readonly JobName?: string;
+  /** Prefix of the derived JobName. @default 'moderation-' */
+  readonly JobNamePrefix?: string;
+  /** 'true' makes the deployment wait until the job has finished (and fail if the job fails). */
+  readonly WaitForCompletion: 'true' | 'false';
+}
+
+/** Property names of the ModerationJob custom resource. */
+export const ModerationJobProperty = {
+  MANIFEST_BUCKET: 'ManifestBucket',
+  MANIFEST_KEY: 'ManifestKey',
+  MANIFEST_VERSION: 'ManifestVersion',
+  OUTPUT_BUCKET: 'OutputBucket',
+  OUTPUT_PREFIX: 'OutputPrefix',
+  KMS_KEY_ID: 'KmsKeyId',
+  MIN_CONFIDENCE: 'MinConfidence',
+  PROJECT_VERSION: 'ProjectVersion',
+  JOB_NAME: 'JobName',
+  JOB_NAME_PREFIX: 'JobNamePrefix',
+  WAIT_FOR_COMPLETION: 'WaitForCompletion',
+} as const satisfies Record<string, keyof ModerationJobResourceProperties>;
+
+/**
+ * Attribute names (Fn::GetAtt) the ModerationJob custom resource returns.
+ * The physical resource id is the JobId.
+ */
+export const ModerationJobAttribute = {
+  /** Rekognition JobId (always). */
+  JOB_ID: 'JobId',
+  /** JobName given to Rekognition (always). */
+  JOB_NAME: 'JobName',
+  /** S3KeyPrefix under which Rekognition writes the results (always). */
+  OUTPUT_PREFIX: 'OutputPrefix',
+  /** ClientRequestToken of the StartMediaAnalysisJob call (always). */
+  CLIENT_REQUEST_TOKEN: 'ClientRequestToken',
+  /** s3://bucket/key of the output manifest (only with WaitForCompletion 'true'). */
+  RESULTS_LOCATION: 'ResultsLocation',
+  /** s3://bucket/key of the manifest summary (only with WaitForCompletion 'true'). */
+  SUMMARY_LOCATION: 'SummaryLocation',
+  /** Final job status, SUCCEEDED (only with WaitForCompletion 'true'). */
+  STATUS: 'Status',
+} as const;

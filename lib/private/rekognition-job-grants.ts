@@ -1,0 +1,48 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+
+export interface RekognitionJobAccess {
+  /** Buckets holding manifests and images: Rekognition reads them with the caller's permissions. */
+  readonly inputBuckets: s3.IBucket[];
+  readonly outputBucket: s3.IBucket;
+  readonly outputPrefix: string;
+  /** The job's KmsKeyId. */
+  readonly encryptionKey: kms.IKey;
+  /** The adapter ARN, when one is used. */
+  readonly projectVersion?: string;
+}
+
+/**
+ * What a principal that calls StartMediaAnalysisJob needs: Rekognition acts with the caller's
+ * permissions on the manifest, the images, the output location and the key.
+ */
+export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJobAccess): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'StartModerationJobs',
+    actions: ['rekognition:StartMediaAnalysisJob'],
+    // Without an adapter the action has no resource type, so it can only be granted on '*'.
+    resources: [access.projectVersion ?? '*'],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'ReadManifestsAndImages',
+    actions: ['s3:GetObject', 's3:GetObjectVersion'],
+    resources: access.inputBuckets.map((bucket) => bucket.arnForObjects('*')),
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WriteResults',
+    actions: ['s3:PutObject'],
+    resources: [access.outputBucket.arnForObjects(`${access.outputPrefix}*`)],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'UseJobKey',
+    actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+    resources: [access.encryptionKey.keyArn],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'LetRekognitionUseJobKey',
+    actions: ['kms:CreateGrant'],
+    resources: [access.encryptionKey.keyArn],
+    conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  }));
+}
