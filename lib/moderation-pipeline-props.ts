@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 
 /**
  * Properties of a {@link ModerationPipeline}.
@@ -175,4 +177,75 @@ export interface ModerationPipelineProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How long the tracking workflow waits between two GetMediaAnalysisJob calls for a running
+   * job (1 to 60 minutes). Five minutes keeps 20 running jobs at 0.07 calls a second, far
+   * inside the 20 TPS quota, and reports a finished job at most five minutes late.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * How long a job is tracked before its tracking execution times out (and the TrackingFailed
+   * alarm fires). At most 2,500 polls fit in one execution's history, so
+   * `trackingTimeout / pollInterval` may not exceed 2,500.
+   *
+   * @default Duration.days(7)
+   */
+  readonly trackingTimeout?: Duration;
+
+  /**
+   * The event bus that receives one completion event per manifest.
+   *
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * An SNS topic that also receives every completion event (as the message body).
+   * Exclusive with `createCompletionTopic`.
+   *
+   * @default - no topic, unless `createCompletionTopic` is set
+   */
+  readonly completionTopic?: sns.ITopic;
+
+  /**
+   * Create an SNS topic, encrypted with the pipeline's key and TLS-only, that receives every
+   * completion event; it is exposed as `completionTopic`.
+   *
+   * @default false
+   */
+  readonly createCompletionTopic?: boolean;
+
+  /**
+   * Create the CloudWatch alarms: dead-letter queue not empty, trigger errors, a manifest waiting
+   * longer than `maxManifestWait`, failed jobs, failed job tracking.
+   *
+   * @default true
+   */
+  readonly alarmsEnabled?: boolean;
+
+  /**
+   * A topic that every alarm notifies.
+   *
+   * @default - the alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * How long a manifest may wait in the queue for a job before the ManifestWaitingTooLong
+   * alarm fires.
+   *
+   * @default Duration.hours(6)
+   */
+  readonly maxManifestWait?: Duration;
+
+  /**
+   * Create a CloudWatch dashboard of the pipeline.
+   *
+   * @default false
+   */
+  readonly dashboardEnabled?: boolean;
 }

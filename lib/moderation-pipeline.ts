@@ -1,16 +1,24 @@
 import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from './completion-events';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from './private/conditioned-queue-destination';
-import { TriggerEnvironment } from './private/handler-environment';
+import { TriggerEnvironment, TriggerTrackingEnvironment } from './private/handler-environment';
+import { JobTracking } from './private/job-tracking';
 import { ManifestTrigger } from './private/manifest-trigger';
 import { acknowledgePipelineFindings } from './private/pipeline-acknowledgements';
+import { PipelineAlarms } from './private/pipeline-alarms';
+import { createPipelineDashboard } from './private/pipeline-dashboard';
 import { PIPELINE_DEFAULTS } from './private/pipeline-defaults';
 import { grantRekognitionJobAccess } from './private/rekognition-job-grants';
 import { createAccessLogsBucket, createSecureBucket } from './private/secure-bucket';
@@ -44,6 +52,20 @@ export class ModerationPipeline extends Construct {
   public readonly manifestPrefix: string;
   /** The key prefix in the output bucket under which every manifest gets its folder. */
   public readonly outputPrefix: string;
+  /** Identifies this pipeline in its completion events (`detail.pipeline`): the construct path. */
+  public readonly pipelineId: string;
+  /** The workflow that tracks every job to its end and publishes its completion event. */
+  public readonly trackingStateMachine: sfn.StateMachine;
+  /** The function the tracking workflow calls to check a job and summarise its results. */
+  public readonly trackerFunction: lambda.Function;
+  /** The bus that receives the completion events. */
+  public readonly eventBus: events.IEventBus;
+  /** The topic that receives every completion event, when one was given or created. */
+  public readonly completionTopic?: sns.ITopic;
+  /** The CloudWatch alarms ([] when `alarmsEnabled` is false). */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The dashboard, when `dashboardEnabled` is set. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
     super(scope, id);
@@ -52,6 +74,8 @@ export class ModerationPipeline extends Construct {
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
     const removalPolicy = props.removalPolicy ?? PIPELINE_DEFAULTS.removalPolicy;
+    const logRetention = props.logRetention ?? PIPELINE_DEFAULTS.logRetention;
+    this.pipelineId = this.node.path;
     this.manifestPrefix = props.manifestPrefix ?? PIPELINE_DEFAULTS.manifestPrefix;
     this.outputPrefix = props.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
 
@@ -90,7 +114,7 @@ export class ModerationPipeline extends Construct {
       maxConcurrency: props.triggerMaxConcurrency ?? PIPELINE_DEFAULTS.triggerMaxConcurrency,
       maxReceiveCount: props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
       unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? PIPELINE_DEFAULTS.unexpectedErrorAttempts,
-      logRetention: props.logRetention ?? PIPELINE_DEFAULTS.logRetention,
+      logRetention,
       removalPolicy,
       jobEnvironment: this.jobEnvironment(props),
     });
@@ -107,6 +131,51 @@ export class ModerationPipeline extends Construct {
       projectVersion: props.projectVersion,
     });
 
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.completionTopic = props.completionTopic ?? (props.createCompletionTopic
+      ? new sns.Topic(this, 'CompletionTopic', { masterKey: this.encryptionKey, enforceSSL: true })
+      : undefined);
+    const tracking = new JobTracking(this, 'Tracking', {
+      pipelineId: this.pipelineId,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      pollInterval: props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval,
+      trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,
+      eventBus: props.eventBus,
+      completionTopic: this.completionTopic,
+      logRetention,
+      removalPolicy,
+    });
+    this.trackingStateMachine = tracking.stateMachine;
+    this.trackerFunction = tracking.tracker.function;
+    if (this.completionTopic?.masterKey) {
+      this.completionTopic.masterKey.grant(this.trackingStateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
+    this.trackingStateMachine.grantStartExecution(trigger.handler.role);
+    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, this.trackingStateMachine.stateMachineArn);
+
+    this.alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
+      ? new PipelineAlarms(this, 'Alarms', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachine: this.trackingStateMachine,
+        failedJobsRule: this.onJobCompleted('FailedJobs', { detailStatus: 'FAILED', description: 'Counts failed jobs for the JobsFailed alarm' }),
+        maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
+        alarmTopic: props.alarmTopic,
+      }).alarms
+      : [];
+    if (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled) {
+      this.dashboard = createPipelineDashboard(this, 'Dashboard', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachine: this.trackingStateMachine,
+        alarms: this.alarms,
+      });
+    }
+
     this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes],
       inputBucketName && Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: inputBucketName }));
     acknowledgePipelineFindings(this, {
@@ -115,12 +184,56 @@ export class ModerationPipeline extends Construct {
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
       projectVersion: props.projectVersion,
+      trackingStateMachine: tracking.stateMachine,
+      trackerRole: tracking.tracker.role,
+      trackerFunctionArn: tracking.tracker.function.functionArn,
     });
     if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
         'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
         + 'on condition of aws:SourceAccount and aws:SourceArn (the input bucket), or S3 cannot publish manifest events to the encrypted queue.');
     }
+  }
+
+  /**
+   * A rule on the pipeline's event bus that matches this pipeline's completion events
+   * (one per manifest: SUCCEEDED, or FAILED with the reason), sending them to `options.target`.
+   */
+  public onJobCompleted(id: string, options: JobCompletedRuleOptions = {}): events.Rule {
+    const rule = new events.Rule(this, id, {
+      description: options.description ?? `Completion events of ${this.pipelineId}`,
+      eventBus: this.eventBus,
+      eventPattern: {
+        source: [MODERATION_EVENT_SOURCE],
+        detailType: [JOB_COMPLETED_DETAIL_TYPE],
+        detail: {
+          pipeline: [this.pipelineId],
+          ...options.detailStatus ? { status: [options.detailStatus] } : {},
+        },
+      },
+    });
+    if (options.target) rule.addTarget(options.target);
+    return rule;
+  }
+
+  /**
+   * Lets `grantee` list and read everything under the output prefix (results, summaries,
+   * flagged-image lists, error reports), decrypting with the pipeline's key.
+   */
+  public grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: [this.outputBucket.arnForObjects(`${this.outputPrefix}*`)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.outputBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.outputPrefix}*`] } },
+    });
+    this.encryptionKey.grant(grantee, 'kms:Decrypt');
+    return grant;
   }
 
   /**
@@ -162,4 +275,30 @@ export class ModerationPipeline extends Construct {
       });
     }
   }
+}
+
+/**
+ * Options of {@link ModerationPipeline.onJobCompleted}.
+ */
+export interface JobCompletedRuleOptions {
+  /**
+   * Where the events go.
+   *
+   * @default - no target; add one with `rule.addTarget()`
+   */
+  readonly target?: events.IRuleTarget;
+
+  /**
+   * Only events with this `detail.status`: 'SUCCEEDED' or 'FAILED'.
+   *
+   * @default - every completion event
+   */
+  readonly detailStatus?: string;
+
+  /**
+   * The rule's description.
+   *
+   * @default - 'Completion events of <pipeline path>'
+   */
+  readonly description?: string;
 }

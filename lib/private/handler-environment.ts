@@ -20,3 +20,15 @@ export const TriggerEnvironment = {
   /** How many receives an unexpected failure gets before it is forwarded to the dead-letter queue. */
   UNEXPECTED_ERROR_ATTEMPTS: 'UNEXPECTED_ERROR_ATTEMPTS',
 } as const;
+
+export const TriggerTrackingEnvironment = {
+  /** ARN of the job-tracking state machine the trigger starts one execution in per manifest. */
+  TRACKING_STATE_MACHINE_ARN: 'TRACKING_STATE_MACHINE_ARN',
+} as const;
+
+export const TrackerEnvironment = {
+  /** Key that encrypts the flagged-images list the tracker writes. */
+  KMS_KEY_ID: 'KMS_KEY_ID',
+  /** Identifies the pipeline in every completion event (detail.pipeline), so rules can tell pipelines apart. */
+  PIPELINE_ID: 'PIPELINE_ID',
+} as const;

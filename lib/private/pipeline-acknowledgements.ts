@@ -12,6 +12,9 @@ export interface PipelineFindingSubjects {
   readonly outputBucket: s3.IBucket;
   readonly outputPrefix: string;
   readonly projectVersion?: string;
+  readonly trackingStateMachine: Construct;
+  readonly trackerRole: Construct;
+  readonly trackerFunctionArn: string;
 }
 
 /** The cdk-nag AwsSolutions findings the pipeline causes on purpose, one acknowledgement each. */
@@ -24,6 +27,11 @@ export function acknowledgePipelineFindings(pipeline: Construct, subjects: Pipel
     acknowledgeFinding(policy, 'AwsSolutions-IAM5', 'Rekognition reads the manifest and every image it lists with the caller\'s permissions; manifests may name any image key in this bucket.', bucket.arnForObjects('*'));
   }
   acknowledgeFinding(policy, 'AwsSolutions-IAM5', 'Rekognition writes each job\'s results under a per-manifest folder below the output prefix with the caller\'s permissions; folder names are only known at run time.', subjects.outputBucket.arnForObjects(`${subjects.outputPrefix}*`));
+
+  acknowledgeFinding(subjects.trackerRole, 'AwsSolutions-IAM5', 'rekognition:GetMediaAnalysisJob has no resource type, so it can only be granted on "*".', '*');
+  acknowledgeFinding(subjects.trackerRole, 'AwsSolutions-IAM5', 'The tracker reads each job\'s results and summary and writes its flagged-images list in per-manifest folders below the output prefix, named at run time.', subjects.outputBucket.arnForObjects(`${subjects.outputPrefix}*`));
+  acknowledgeFinding(subjects.trackingStateMachine, 'AwsSolutions-IAM5', 'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments and related) support no resource-level permissions.', '*');
+  acknowledgeFinding(subjects.trackingStateMachine, 'AwsSolutions-IAM5', 'aws-cdk-lib\'s LambdaInvoke task grants the tracker function and its versions (":*"); the workflow invokes only that function.', `${subjects.trackerFunctionArn}:*`);
 
   const notificationsHandler = Stack.of(pipeline).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
   if (notificationsHandler) {

@@ -15,4 +15,9 @@ export const PIPELINE_DEFAULTS = {
   maxReceiveCount: 100,
   unexpectedErrorAttempts: 5,
   logRetention: logs.RetentionDays.ONE_YEAR,
+  pollInterval: Duration.minutes(5),
+  trackingTimeout: Duration.days(7),
+  alarmsEnabled: true,
+  maxManifestWait: Duration.hours(6),
+  dashboardEnabled: false,
 } as const;

@@ -29,6 +29,7 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
       errors.add(`triggerTimeout must be between 10 seconds and 15 minutes (given ${props.triggerTimeout.toHumanString()})`);
     }
   }
+  validateTracking(errors, props);
   validateSuffixes(errors, props.manifestSuffixes);
   validateBuckets(errors, props, manifestPrefix, outputPrefix);
   errors.throwIfAny(constructPath);
@@ -64,5 +65,25 @@ function validateBuckets(errors: PropErrors, props: ModerationPipelineProps, man
   }
   if (props.accessLogsBucket && props.inputBucket && props.outputBucket) {
     errors.add('accessLogsBucket is only used for buckets the construct creates, but both inputBucket and outputBucket were given');
+  }
+}
+
+function validateTracking(errors: PropErrors, props: ModerationPipelineProps): void {
+  const poll = props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval;
+  const timeout = props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout;
+  if (!poll.isUnresolved() && (poll.toSeconds() < 60 || poll.toSeconds() > 3600)) {
+    errors.add(`pollInterval must be between 1 and 60 minutes (given ${poll.toHumanString()})`);
+  }
+  if (!timeout.isUnresolved() && !poll.isUnresolved() && timeout.toSeconds() / poll.toSeconds() > 2500) {
+    errors.add(`trackingTimeout / pollInterval must not exceed 2,500 polls, the most one execution history holds (given ${timeout.toHumanString()} / ${poll.toHumanString()})`);
+  }
+  if (!timeout.isUnresolved() && timeout.toSeconds() < 3600) {
+    errors.add(`trackingTimeout must be at least 1 hour (given ${timeout.toHumanString()})`);
+  }
+  if (props.completionTopic && props.createCompletionTopic) {
+    errors.add('completionTopic and createCompletionTopic are exclusive: pass a topic or ask for one, not both');
+  }
+  if (props.alarmTopic && props.alarmsEnabled === false) {
+    errors.add('alarmTopic is given but alarmsEnabled is false');
   }
 }

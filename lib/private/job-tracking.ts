@@ -1,0 +1,162 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../completion-events';
+import { TrackerEnvironment } from './handler-environment';
+import { HandlerFunction } from './handler-function';
+
+export interface JobTrackingProps {
+  readonly pipelineId: string;
+  readonly outputBucket: s3.IBucket;
+  readonly outputPrefix: string;
+  readonly encryptionKey: kms.IKey;
+  readonly pollInterval: Duration;
+  readonly trackingTimeout: Duration;
+  readonly eventBus?: events.IEventBus;
+  readonly completionTopic?: sns.ITopic;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Errors worth waiting out: Rekognition or S3 throttling and service hiccups, and Lambda's own. */
+const TRANSIENT_ERRORS = [
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'TimeoutError',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+];
+
+/**
+ * One Standard workflow execution per manifest, named after the job's ClientRequestToken so a
+ * duplicate start collapses into the existing execution. It polls the job until it finishes,
+ * then publishes one completion event. Every poll, retry and event is in the execution history.
+ */
+export class JobTracking extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly tracker: HandlerFunction;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: JobTrackingProps) {
+    super(scope, id);
+
+    this.tracker = new HandlerFunction(this, 'Tracker', {
+      asset: 'job-tracker',
+      description: 'Checks a Rekognition bulk moderation job and, once it has finished, summarises its results',
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: {
+        [TrackerEnvironment.KMS_KEY_ID]: props.encryptionKey.keyArn,
+        [TrackerEnvironment.PIPELINE_ID]: props.pipelineId,
+      },
+    });
+    this.grantTrackerAccess(props);
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props)),
+      timeout: props.trackingTimeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'Tracks one Rekognition bulk moderation job until it finishes and publishes its completion event',
+    });
+  }
+
+  private definition(props: JobTrackingProps): sfn.IChainable {
+    const check = new tasks.LambdaInvoke(this, 'CheckJob', {
+      lambdaFunction: this.tracker.function,
+      // The state (the execution input plus the last step) is the payload: the tracker reads the
+      // input fields and ignores `step`.
+      payloadResponseOnly: true,
+      resultPath: '$.step',
+      retryOnServiceExceptions: false,
+    });
+    check.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(30),
+      backoffRate: 2,
+      maxAttempts: 10,
+      maxDelay: Duration.minutes(15),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const publish = new tasks.EventBridgePutEvents(this, 'PublishCompletion', {
+      entries: [{
+        detail: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
+        detailType: JOB_COMPLETED_DETAIL_TYPE,
+        source: MODERATION_EVENT_SOURCE,
+        eventBus: props.eventBus,
+      }],
+      resultPath: '$.published',
+    });
+    publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 8, jitterStrategy: sfn.JitterType.FULL });
+
+    const eventRejected = new sfn.Fail(this, 'EventNotPublished', {
+      error: 'EventNotPublished',
+      cause: 'EventBridge rejected the completion event (FailedEntryCount > 0); the detail is in this execution\'s history.',
+    });
+    const done = new sfn.Succeed(this, 'Reported');
+    const afterPublish = new sfn.Choice(this, 'EventAccepted?')
+      .when(sfn.Condition.numberGreaterThan('$.published.FailedEntryCount', 0), eventRejected)
+      .otherwise(props.completionTopic ? this.notify(props.completionTopic).next(done) : done);
+
+    const wait = new sfn.Wait(this, 'WaitForJob', { time: sfn.WaitTime.duration(props.pollInterval) });
+    const finished = new sfn.Choice(this, 'Finished?')
+      .when(sfn.Condition.booleanEquals('$.step.done', true), publish.next(afterPublish))
+      .otherwise(wait.next(check));
+
+    return check.next(finished);
+  }
+
+  private notify(topic: sns.ITopic): tasks.SnsPublish {
+    const publish = new tasks.SnsPublish(this, 'NotifyTopic', {
+      topic,
+      subject: JOB_COMPLETED_DETAIL_TYPE,
+      message: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 8, jitterStrategy: sfn.JitterType.FULL });
+    return publish;
+  }
+
+  private grantTrackerAccess(props: JobTrackingProps): void {
+    const role = this.tracker.role;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadJobStatus',
+      actions: ['rekognition:GetMediaAnalysisJob'],
+      // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
+      resources: ['*'],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadResultsWriteFlaggedList',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'UseResultsKey',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [props.encryptionKey.keyArn],
+    }));
+  }
+}

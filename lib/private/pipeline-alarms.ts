@@ -1,0 +1,92 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface PipelineAlarmsProps {
+  readonly manifestQueue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly triggerFunction: lambda.IFunction;
+  readonly trackingStateMachine: sfn.IStateMachine;
+  /** A rule matching the pipeline's FAILED completion events; its MatchedEvents metric counts failed jobs. */
+  readonly failedJobsRule: events.Rule;
+  readonly maxManifestWait: Duration;
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** The alarms an operator needs to know that something went wrong, and nothing else. */
+export class PipelineAlarms extends Construct {
+  public readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+
+    this.alarms = [
+      new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+        alarmDescription: 'Manifest events reached the dead-letter queue: each message carries the error as attributes. Redrive after fixing the cause.',
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'TriggerErrors', {
+        alarmDescription: 'The trigger function failed (crash or timeout); its manifests are retried and reach the dead-letter queue if it keeps failing.',
+        metric: props.triggerFunction.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'ManifestWaitingTooLong', {
+        alarmDescription: `A manifest has waited more than ${props.maxManifestWait.toHumanString()} for a job (all concurrent-job slots busy for long, or throttling).`,
+        metric: props.manifestQueue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        threshold: props.maxManifestWait.toSeconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'JobsFailed', {
+        alarmDescription: 'A moderation job failed, or a manifest could never start one: see the completion event and the error report in the manifest\'s output folder.',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'MatchedEvents',
+          dimensionsMap: { RuleName: props.failedJobsRule.ruleName },
+          period,
+          statistic: 'Sum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'TrackingFailed', {
+        alarmDescription: 'A job-tracking execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
+        metric: new cloudwatch.MathExpression({
+          expression: 'failed + timedOut + aborted',
+          usingMetrics: {
+            failed: props.trackingStateMachine.metricFailed({ period, statistic: 'Sum' }),
+            timedOut: props.trackingStateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+            aborted: props.trackingStateMachine.metricAborted({ period, statistic: 'Sum' }),
+          },
+          period,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+
+    if (props.alarmTopic) {
+      const action = new actions.SnsAction(props.alarmTopic);
+      for (const alarm of this.alarms) alarm.addAlarmAction(action);
+    }
+  }
+}
