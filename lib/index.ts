@@ -1,2 +1,4 @@
+export * from './completion-events';
+export * from './moderation-job';
 export * from './moderation-pipeline';
 export * from './moderation-pipeline-props';

@@ -52,6 +52,14 @@ export class ModerationPipeline extends Construct {
   public readonly manifestPrefix: string;
   /** The key prefix in the output bucket under which every manifest gets its folder. */
   public readonly outputPrefix: string;
+  /** The minimum confidence of the labels, when set. */
+  public readonly minConfidence?: number;
+  /** The adapter ARN, when set. */
+  public readonly projectVersion?: string;
+  /** The prefix of every job name. */
+  public readonly jobNamePrefix: string;
+  /** The buckets Rekognition may read images from: the input bucket and `imageBuckets`. */
+  public readonly imageBuckets: s3.IBucket[];
   /** Identifies this pipeline in its completion events (`detail.pipeline`): the construct path. */
   public readonly pipelineId: string;
   /** The workflow that tracks every job to its end and publishes its completion event. */
@@ -78,6 +86,9 @@ export class ModerationPipeline extends Construct {
     this.pipelineId = this.node.path;
     this.manifestPrefix = props.manifestPrefix ?? PIPELINE_DEFAULTS.manifestPrefix;
     this.outputPrefix = props.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
+    this.minConfidence = props.minConfidence;
+    this.projectVersion = props.projectVersion;
+    this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `Encrypts the manifests, results and queues of ${this.node.path}`,
@@ -122,9 +133,9 @@ export class ModerationPipeline extends Construct {
     this.deadLetterQueue = trigger.deadLetterQueue;
     this.triggerFunction = trigger.function;
 
-    const imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
+    this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
     grantRekognitionJobAccess(trigger.handler.role, {
-      inputBuckets: imageBuckets,
+      inputBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
       encryptionKey: this.encryptionKey,
@@ -180,7 +191,7 @@ export class ModerationPipeline extends Construct {
       inputBucketName && Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: inputBucketName }));
     acknowledgePipelineFindings(this, {
       startJobsRole: trigger.handler.role,
-      imageBuckets,
+      imageBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
       projectVersion: props.projectVersion,
@@ -255,7 +266,7 @@ export class ModerationPipeline extends Construct {
       [TriggerEnvironment.OUTPUT_BUCKET]: this.outputBucket.bucketName,
       [TriggerEnvironment.OUTPUT_PREFIX]: this.outputPrefix,
       [TriggerEnvironment.KMS_KEY_ID]: this.encryptionKey.keyArn,
-      [TriggerEnvironment.JOB_NAME_PREFIX]: props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix,
+      [TriggerEnvironment.JOB_NAME_PREFIX]: this.jobNamePrefix,
     };
     if (props.minConfidence !== undefined) {
       environment[TriggerEnvironment.MIN_CONFIDENCE] = Token.isUnresolved(props.minConfidence) ? Token.asString(props.minConfidence) : String(props.minConfidence);

@@ -21,8 +21,8 @@ export interface ModerationJobResourceProperties {
   /** Bucket that receives the results. */
   readonly OutputBucket: string;
   /**
-   * Key prefix under which the job gets its own folder ('' for the bucket root). The handler
-   * appends the manifest key and a part of the request token.
+   * Key prefix under which the job gets its own folder ('' for the bucket root; '/' is appended
+   * when missing). The handler appends the manifest key and a part of the request token.
    */
   readonly OutputPrefix: string;
   /** KMS key (id or ARN) that Rekognition uses for images and results. @default - none */

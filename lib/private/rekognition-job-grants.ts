@@ -7,8 +7,8 @@ export interface RekognitionJobAccess {
   readonly inputBuckets: s3.IBucket[];
   readonly outputBucket: s3.IBucket;
   readonly outputPrefix: string;
-  /** The job's KmsKeyId. */
-  readonly encryptionKey: kms.IKey;
+  /** The job's KmsKeyId, when it has one. */
+  readonly encryptionKey?: kms.IKey;
   /** The adapter ARN, when one is used. */
   readonly projectVersion?: string;
 }
@@ -34,6 +34,7 @@ export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJo
     actions: ['s3:PutObject'],
     resources: [access.outputBucket.arnForObjects(`${access.outputPrefix}*`)],
   }));
+  if (!access.encryptionKey) return;
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'UseJobKey',
     actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],

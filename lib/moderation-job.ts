@@ -1,0 +1,235 @@
+import { CustomResource, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ModerationPipeline } from './moderation-pipeline';
+import { HandlerFunction } from './private/handler-function';
+import { acknowledgeJobFindings } from './private/job-acknowledgements';
+import { ModerationJobAttribute, ModerationJobProperty, ModerationJobResourceProperties } from './private/moderation-job-properties';
+import { acknowledgeProviderFindings } from './private/provider-acknowledgements';
+import { PIPELINE_DEFAULTS } from './private/pipeline-defaults';
+import { grantRekognitionJobAccess } from './private/rekognition-job-grants';
+import { validateJobProps } from './private/validate-job-props';
+
+/**
+ * Properties of a {@link ModerationJob}.
+ */
+export interface ModerationJobProps {
+  /** The bucket that holds the manifest. */
+  readonly manifestBucket: s3.IBucket;
+
+  /** The manifest's key (JSON Lines, one `{"source-ref": "s3://bucket/key"}` per line). */
+  readonly manifestKey: string;
+
+  /**
+   * The manifest's version.
+   *
+   * @default - the latest version when the job starts
+   */
+  readonly manifestVersion?: string;
+
+  /**
+   * A pipeline to take defaults from: its output bucket and prefix, key, minConfidence,
+   * adapter and job name prefix.
+   *
+   * @default - no defaults: `outputBucket` is required
+   */
+  readonly pipeline?: ModerationPipeline;
+
+  /**
+   * The bucket that receives the results.
+   *
+   * @default - the pipeline's output bucket
+   */
+  readonly outputBucket?: s3.IBucket;
+
+  /**
+   * Key prefix in the output bucket; the job gets its own folder below it.
+   *
+   * @default - the pipeline's output prefix, else 'results/'
+   */
+  readonly outputPrefix?: string;
+
+  /**
+   * The job's KmsKeyId: Rekognition encrypts the images it copies and the results with it.
+   *
+   * @default - the pipeline's key, else none (S3's default encryption applies)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Minimum confidence (0-100) of the labels returned.
+   *
+   * @default - the pipeline's, else Rekognition's default (50)
+   */
+  readonly minConfidence?: number;
+
+  /**
+   * ARN of a custom moderation adapter (Rekognition project version).
+   *
+   * @default - the pipeline's, else the base model
+   */
+  readonly projectVersion?: string;
+
+  /**
+   * The exact job name (1-64 characters: letters, digits, '_', '.', '-').
+   *
+   * @default - derived from the manifest's file name and a digest, with the pipeline's prefix
+   */
+  readonly jobName?: string;
+
+  /**
+   * Wait, during the deployment, until the job has finished, and fail the deployment if the job
+   * fails. The wait is bounded by `completionTimeout` (at most 1 hour, the custom-resource
+   * provider's limit): a longer job fails the deployment even though the job goes on.
+   *
+   * @default false
+   */
+  readonly waitForCompletion?: boolean;
+
+  /**
+   * How long the deployment waits for the job with `waitForCompletion` (1 to 60 minutes).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly completionTimeout?: Duration;
+
+  /**
+   * How often the job's status is checked with `waitForCompletion` (10 seconds to 10 minutes).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * Retention of the handler log groups.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Starts one Amazon Rekognition bulk moderation job during `cdk deploy`.
+ *
+ * Create starts the job (idempotently under CloudFormation retries); changing any property
+ * starts a new job; Delete leaves the job's results in place (Rekognition has no stop API).
+ */
+export class ModerationJob extends Construct {
+  /** The Rekognition JobId. */
+  public readonly jobId: string;
+  /** The JobName given to Rekognition. */
+  public readonly jobName: string;
+  /** The S3KeyPrefix the results are written under. */
+  public readonly outputPrefix: string;
+  /** s3:// location of the output manifest; only with `waitForCompletion`. */
+  public readonly resultsLocation?: string;
+  /** s3:// location of the manifest summary; only with `waitForCompletion`. */
+  public readonly summaryLocation?: string;
+  /** The custom resource. */
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: ModerationJobProps) {
+    super(scope, id);
+    validateJobProps(this.node.path, props);
+    const pipeline = props.pipeline;
+    const outputBucket = (props.outputBucket ?? pipeline?.outputBucket)!;
+    const outputPrefix = props.outputPrefix ?? pipeline?.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
+    const encryptionKey = props.encryptionKey ?? pipeline?.encryptionKey;
+    const minConfidence = props.minConfidence ?? pipeline?.minConfidence;
+    const projectVersion = props.projectVersion ?? pipeline?.projectVersion;
+    const wait = props.waitForCompletion ?? false;
+    const logRetention = props.logRetention ?? PIPELINE_DEFAULTS.logRetention;
+
+    const handlerOptions = {
+      asset: 'moderation-job',
+      timeout: Duration.minutes(2),
+      logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    };
+    const onEvent = new HandlerFunction(this, 'OnEvent', {
+      ...handlerOptions,
+      exportName: 'onEvent',
+      description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
+    });
+    grantRekognitionJobAccess(onEvent.role, {
+      inputBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
+      outputBucket,
+      outputPrefix,
+      encryptionKey,
+      projectVersion,
+    });
+    const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
+      ...handlerOptions,
+      exportName: 'isComplete',
+      description: 'Checks whether the job of a ModerationJob custom resource has finished',
+    }) : undefined;
+    isComplete?.role.addToPrincipalPolicy(jobStatusStatement());
+
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: onEvent.function,
+      isCompleteHandler: isComplete?.function,
+      totalTimeout: wait ? props.completionTimeout ?? Duration.hours(1) : undefined,
+      queryInterval: wait ? props.pollInterval ?? Duration.minutes(1) : undefined,
+      logGroup: providerLogs,
+      waiterStateMachineLogOptions: wait ? { destination: providerLogs, level: sfn.LogLevel.ALL } : undefined,
+      disableWaiterStateMachineLogging: wait ? false : undefined,
+    });
+    acknowledgeProviderFindings(provider, [onEvent.function, ...isComplete ? [isComplete.function] : []]);
+
+    const properties: ModerationJobResourceProperties = {
+      ManifestBucket: props.manifestBucket.bucketName,
+      ManifestKey: props.manifestKey,
+      ManifestVersion: props.manifestVersion,
+      OutputBucket: outputBucket.bucketName,
+      OutputPrefix: outputPrefix,
+      KmsKeyId: encryptionKey?.keyArn,
+      MinConfidence: minConfidence === undefined ? undefined : Token.asString(minConfidence),
+      ProjectVersion: projectVersion,
+      JobName: props.jobName,
+      JobNamePrefix: pipeline?.jobNamePrefix,
+      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::RekognitionModerationJob',
+      properties: withoutUndefined(properties),
+    });
+
+    this.jobId = this.resource.getAttString(ModerationJobAttribute.JOB_ID);
+    this.jobName = this.resource.getAttString(ModerationJobAttribute.JOB_NAME);
+    this.outputPrefix = this.resource.getAttString(ModerationJobAttribute.OUTPUT_PREFIX);
+    if (wait) {
+      this.resultsLocation = this.resource.getAttString(ModerationJobAttribute.RESULTS_LOCATION);
+      this.summaryLocation = this.resource.getAttString(ModerationJobAttribute.SUMMARY_LOCATION);
+    }
+
+    acknowledgeJobFindings(this, {
+      onEventRole: onEvent.role,
+      isCompleteRole: isComplete?.role,
+      provider,
+      readBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
+      outputBucket,
+      outputPrefix,
+      projectVersion,
+    });
+  }
+}
+
+function jobStatusStatement(): iam.PolicyStatement {
+  // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
+  return new iam.PolicyStatement({ sid: 'ReadJobStatus', actions: ['rekognition:GetMediaAnalysisJob'], resources: ['*'] });
+}
+
+function withoutUndefined(values: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+function uniqueBuckets(buckets: s3.IBucket[]): s3.IBucket[] {
+  return [...new Set(buckets)];
+}
