@@ -1,0 +1,27 @@
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
+import type { Context } from 'aws-lambda';
+import { handleIsComplete } from './is-complete';
+import { handleOnEvent } from './on-event';
+import { sleep } from './runtime';
+import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse } from './types';
+
+/**
+ * Handlers of the ModerationJob custom resource for the custom-resources provider framework:
+ * `index.onEvent` and `index.isComplete`. One Rekognition client per container; Region and
+ * credentials come from the Lambda environment.
+ */
+const rekognition = new RekognitionClient({});
+
+export function onEvent(event: OnEventRequest, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<OnEventResponse> {
+  return handleOnEvent(event, {
+    rekognition,
+    sleep,
+    now: Date.now,
+    random: Math.random,
+    remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+  });
+}
+
+export function isComplete(event: IsCompleteRequest): Promise<IsCompleteResponse> {
+  return handleIsComplete(event, { rekognition });
+}
