@@ -1,0 +1,111 @@
+import { TriggerEnvironment as Env } from '../../lib/private/handler-environment';
+import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../shared/job-request';
+
+export interface TriggerConfig {
+  readonly settings: JobSettings;
+  /** Absent: unexpected failures keep being retried until the queue's own redrive policy moves them. */
+  readonly deadLetterQueueUrl?: string;
+  /** Receives after which an unexpected failure is forwarded to the dead-letter queue. */
+  readonly unexpectedErrorAttempts: number;
+}
+
+/** Thrown once per container when the function is deployed with unusable settings. */
+export class TriggerConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Environment variable ${variable} ${problem}`);
+    this.name = 'TriggerConfigError';
+  }
+}
+
+const DEFAULT_UNEXPECTED_ERROR_ATTEMPTS = 5;
+const JOB_NAME_PREFIX_PATTERN = /^[a-zA-Z0-9_.-]{0,40}$/;
+// Leaves room for at least a few characters of the manifest key in each manifest's 800-byte prefix.
+const MAX_OUTPUT_PREFIX_BYTES = 700;
+
+const VARIABLE_OF_FIELD: Record<string, string> = {
+  'OutputConfig.S3Bucket': Env.OUTPUT_BUCKET,
+  'KmsKeyId': Env.KMS_KEY_ID,
+  'DetectModerationLabels.MinConfidence': Env.MIN_CONFIDENCE,
+  'DetectModerationLabels.ProjectVersion': Env.PROJECT_VERSION,
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
+  const outputBucket = env[Env.OUTPUT_BUCKET];
+  if (!outputBucket) {
+    throw new TriggerConfigError(Env.OUTPUT_BUCKET, 'is required');
+  }
+  const kmsKeyId = optional(env[Env.KMS_KEY_ID]);
+  const minConfidence = optional(env[Env.MIN_CONFIDENCE]);
+  const projectVersion = optional(env[Env.PROJECT_VERSION]);
+  const settings: JobSettings = {
+    outputBucket,
+    outputPrefix: outputPrefix(env[Env.OUTPUT_PREFIX] ?? ''),
+    jobNamePrefix: jobNamePrefix(env[Env.JOB_NAME_PREFIX] ?? ''),
+    ...(kmsKeyId !== undefined && { kmsKeyId }),
+    ...(minConfidence !== undefined && { minConfidence: number(Env.MIN_CONFIDENCE, minConfidence) }),
+    ...(projectVersion !== undefined && { projectVersion }),
+  };
+  try {
+    validateJobSettings(settings);
+  } catch (error) {
+    if (error instanceof InvalidJobRequestError) {
+      throw new TriggerConfigError(VARIABLE_OF_FIELD[error.field] ?? error.field, `is invalid: ${error.message}`);
+    }
+    throw error;
+  }
+  const deadLetterQueueUrl = optional(env[Env.DEAD_LETTER_QUEUE_URL]);
+  if (deadLetterQueueUrl !== undefined && !URL.canParse(deadLetterQueueUrl)) {
+    throw new TriggerConfigError(Env.DEAD_LETTER_QUEUE_URL, `must be a queue URL (given ${JSON.stringify(deadLetterQueueUrl)})`);
+  }
+  return {
+    settings,
+    ...(deadLetterQueueUrl !== undefined && { deadLetterQueueUrl }),
+    unexpectedErrorAttempts: attempts(env[Env.UNEXPECTED_ERROR_ATTEMPTS]),
+  };
+}
+
+let cached: TriggerConfig | undefined;
+
+/** The configuration, read from process.env on first use and kept for the container's life. */
+export function triggerConfig(): TriggerConfig {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+function optional(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** '' or ending in '/', so every manifest folder sits below it rather than beside it. */
+function outputPrefix(value: string): string {
+  if (!/^\S*$/.test(value) || Buffer.byteLength(value, 'utf8') > MAX_OUTPUT_PREFIX_BYTES) {
+    throw new TriggerConfigError(Env.OUTPUT_PREFIX, `must be at most ${MAX_OUTPUT_PREFIX_BYTES} bytes without whitespace (given ${JSON.stringify(value)})`);
+  }
+  return value === '' || value.endsWith('/') ? value : `${value}/`;
+}
+
+function jobNamePrefix(value: string): string {
+  if (!JOB_NAME_PREFIX_PATTERN.test(value)) {
+    throw new TriggerConfigError(Env.JOB_NAME_PREFIX, `must be at most 40 characters of [a-zA-Z0-9_.-] (given ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+function number(variable: string, value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new TriggerConfigError(variable, `must be a number (given ${JSON.stringify(value)})`);
+  }
+  return parsed;
+}
+
+function attempts(value: string | undefined): number {
+  if (optional(value) === undefined) {
+    return DEFAULT_UNEXPECTED_ERROR_ATTEMPTS;
+  }
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new TriggerConfigError(Env.UNEXPECTED_ERROR_ATTEMPTS, `must be a whole number of at least 1 (given ${JSON.stringify(value)})`);
+  }
+  return parsed;
+}

@@ -1,0 +1,34 @@
+import type { ManifestRef } from '../shared/job-request';
+
+/** Everything derived for one manifest before its job is started. */
+export interface JobIdentity {
+  readonly manifest: ManifestRef;
+  readonly token: string;
+  readonly jobName: string;
+  /** S3KeyPrefix of the job's results, and the folder of its error report. */
+  readonly outputPrefix: string;
+}
+
+export interface StartedJob extends JobIdentity {
+  readonly jobId: string;
+}
+
+export type ManifestOutcome =
+  | { readonly outcome: 'started'; readonly job: StartedJob }
+  /** Retryable (capacity, throttled, transient); shortCircuited: Rekognition was not called. */
+  | { readonly outcome: 'deferred'; readonly job: JobIdentity; readonly errorCode: string; readonly delaySeconds: number; readonly shortCircuited: boolean }
+  /** Permanent: an error report was written; never retried. */
+  | { readonly outcome: 'rejected'; readonly job: JobIdentity; readonly errorCode: string; readonly errorReport: string }
+  /** Unexpected: retried, then forwarded to the dead-letter queue. */
+  | { readonly outcome: 'failed'; readonly job: JobIdentity; readonly errorCode: string; readonly message: string };
+
+/** What to do with the SQS message once all its manifests are handled. */
+export type Disposition =
+  | { readonly action: 'ack' }
+  | { readonly action: 'delay'; readonly delaySeconds: number }
+  | { readonly action: 'retry'; readonly errorCode: string }
+  | { readonly action: 'dead-letter'; readonly errorCode: string; readonly message: string };
+
+export type RecordOutcome =
+  | { readonly kind: 'skipped'; readonly reason: string; readonly disposition: Disposition }
+  | { readonly kind: 'processed'; readonly manifests: readonly ManifestOutcome[]; readonly disposition: Disposition };

@@ -1,0 +1,136 @@
+import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
+import type { RekognitionClient } from '@aws-sdk/client-rekognition';
+import type { SQSRecord } from 'aws-lambda';
+import { errorAdvice, writeErrorReport } from '../shared/error-report';
+import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
+import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../shared/job-request';
+import { log } from '../shared/log';
+import { ManifestEvent, parseS3EventBody } from '../shared/s3-event';
+import type { TriggerConfig } from './config';
+import { decideDisposition } from './disposition';
+import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
+
+/** Shared by the records of one batch. */
+export interface BatchState {
+  /** Set by the first LimitExceededException: later manifests are deferred without calling Rekognition. */
+  capacityExhausted: boolean;
+}
+
+export interface RecordContext {
+  readonly config: TriggerConfig;
+  readonly rekognition: RekognitionClient;
+  readonly batch: BatchState;
+}
+
+/** Starts a job for every manifest the message names; decides what becomes of the message. */
+export async function processRecord(record: SQSRecord, context: RecordContext): Promise<RecordOutcome> {
+  const attempt = receiveCount(record);
+  const parsed = parseS3EventBody(record.body);
+  if (parsed.kind === 'skip') {
+    log('INFO', 'message skipped', { outcome: 'skipped', messageId: record.messageId, reason: parsed.reason });
+    return { kind: 'skipped', reason: parsed.reason, disposition: { action: 'ack' } };
+  }
+  if (parsed.ignored.length > 0) {
+    log('INFO', 'records skipped', { outcome: 'skipped', messageId: record.messageId, reason: parsed.ignored.join('; ') });
+  }
+
+  const manifests: ManifestOutcome[] = [];
+  for (const event of parsed.manifests) {
+    manifests.push(await processManifest(event, attempt, context));
+  }
+  return { kind: 'processed', manifests, disposition: decideDisposition(manifests, attempt, context.config) };
+}
+
+/** ApproximateReceiveCount: 1 on the first delivery. */
+export function receiveCount(record: SQSRecord): number {
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isInteger(count) && count >= 1 ? count : 1;
+}
+
+async function processManifest(event: ManifestEvent, attempt: number, context: RecordContext): Promise<ManifestOutcome> {
+  const { settings } = context.config;
+  const { manifest } = event;
+  const token = deriveToken(manifest.bucket, manifest.key, event.revision);
+  const job: JobIdentity = {
+    manifest,
+    token,
+    jobName: deriveJobName(settings.jobNamePrefix, manifest.key, token),
+    outputPrefix: deriveOutputPrefix(settings.outputPrefix, manifest.key, token),
+  };
+  const fields = {
+    manifest: `s3://${manifest.bucket}/${manifest.key}`,
+    version: manifest.version,
+    token,
+    jobName: job.jobName,
+    attempt,
+  };
+
+  if (context.batch.capacityExhausted) {
+    const delaySeconds = retryDelaySeconds('capacity', attempt);
+    log('INFO', 'job deferred: no free job slot earlier in this batch', { ...fields, outcome: 'deferred', errorCode: 'LimitExceededException', delaySeconds, shortCircuited: true });
+    return { outcome: 'deferred', job, errorCode: 'LimitExceededException', delaySeconds, shortCircuited: true };
+  }
+
+  let error: unknown;
+  try {
+    const request = buildStartRequest(manifest, settings, token, job.jobName);
+    const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
+    if (response.JobId) {
+      log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix });
+      return { outcome: 'started', job: { ...job, jobId: response.JobId } };
+    }
+    error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
+  } catch (caught) {
+    error = caught;
+  }
+
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const errorClass = classifyError(error);
+  switch (errorClass) {
+    case 'capacity':
+    case 'throttled':
+    case 'transient': {
+      if (errorClass === 'capacity') {
+        context.batch.capacityExhausted = true;
+      }
+      const delaySeconds = retryDelaySeconds(errorClass, attempt);
+      log('WARN', `job deferred: ${errorClass}`, { ...fields, outcome: 'deferred', errorCode: code, delaySeconds });
+      return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false };
+    }
+    case 'permanent':
+      return reject(job, code, message, fields, context.config);
+    case 'unexpected':
+      log('ERROR', 'unexpected failure', { ...fields, errorCode: code, error: message });
+      return { outcome: 'failed', job, errorCode: code, message };
+  }
+}
+
+async function reject(
+  job: JobIdentity,
+  code: string,
+  message: string,
+  fields: Record<string, unknown>,
+  config: TriggerConfig,
+): Promise<ManifestOutcome> {
+  const { outputBucket, kmsKeyId } = config.settings;
+  const report = {
+    manifest: { bucket: job.manifest.bucket, key: job.manifest.key, version: job.manifest.version ?? null },
+    token: job.token,
+    jobName: job.jobName,
+    errorCode: code,
+    message,
+    time: new Date().toISOString(),
+    advice: errorAdvice(code),
+  };
+  try {
+    const errorReport = await writeErrorReport(outputBucket, job.outputPrefix, report, kmsKeyId);
+    log('ERROR', 'manifest rejected', { ...fields, outcome: 'rejected', errorCode: code, error: message, errorReport });
+    return { outcome: 'rejected', job, errorCode: code, errorReport };
+  } catch (writeError) {
+    const writeCode = errorCode(writeError);
+    const writeMessage = `${code}: ${message}; writing the error report failed with ${writeCode}: ${writeError instanceof Error ? writeError.message : String(writeError)}`;
+    log('ERROR', 'unexpected failure: error report not written', { ...fields, errorCode: writeCode, error: writeMessage });
+    return { outcome: 'failed', job, errorCode: writeCode, message: writeMessage };
+  }
+}

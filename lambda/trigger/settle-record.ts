@@ -1,0 +1,54 @@
+import type { SQSRecord } from 'aws-lambda';
+import { errorCode } from '../shared/errors';
+import { lazySqs } from '../shared/lazy-clients';
+import { log } from '../shared/log';
+import type { Disposition } from './outcome';
+import { queueUrlFromArn } from './queue-url';
+
+/** SQS caps each message attribute at the message's size limit; the reason need not be longer. */
+const MAX_ERROR_MESSAGE = 1000;
+
+/** Carries out a record's disposition on SQS. Returns true when the record must be reported failed. */
+export async function settleRecord(record: SQSRecord, disposition: Disposition, deadLetterQueueUrl?: string): Promise<boolean> {
+  const fields = { messageId: record.messageId };
+  switch (disposition.action) {
+    case 'ack':
+      return false;
+    case 'retry':
+      log('WARN', 'message will be retried', { ...fields, outcome: 'retry', errorCode: disposition.errorCode });
+      return true;
+    case 'delay':
+      try {
+        const { sdk, client } = await lazySqs();
+        await client.send(new sdk.ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrlFromArn(record.eventSourceARN),
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: disposition.delaySeconds,
+        }));
+      } catch (error) {
+        log('WARN', 'could not delay the retry; the queue visibility timeout applies', { ...fields, errorCode: errorCode(error), error: String(error) });
+      }
+      return true;
+    case 'dead-letter':
+      if (deadLetterQueueUrl === undefined) {
+        return true;
+      }
+      try {
+        const { sdk, client } = await lazySqs();
+        await client.send(new sdk.SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: record.body,
+          MessageAttributes: {
+            ErrorCode: { DataType: 'String', StringValue: disposition.errorCode },
+            ErrorMessage: { DataType: 'String', StringValue: disposition.message.slice(0, MAX_ERROR_MESSAGE) || '(none)' },
+            SourceMessageId: { DataType: 'String', StringValue: record.messageId },
+          },
+        }));
+      } catch (error) {
+        log('WARN', 'could not forward to the dead-letter queue; the message will be retried', { ...fields, outcome: 'retry', errorCode: errorCode(error), error: String(error) });
+        return true;
+      }
+      log('ERROR', 'message forwarded to the dead-letter queue', { ...fields, outcome: 'forwarded-to-dlq', errorCode: disposition.errorCode });
+      return false;
+  }
+}

@@ -1,0 +1,114 @@
+import { loadConfig } from '../../../lambda/trigger/config';
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ADAPTER = 'arn:aws:rekognition:us-east-1:111122223333:project/moderation/version/v1/1700000000000';
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/manifest-events-dlq';
+
+const FULL = {
+  OUTPUT_BUCKET: 'moderation-results',
+  OUTPUT_PREFIX: 'results/',
+  KMS_KEY_ID: KEY_ARN,
+  MIN_CONFIDENCE: '72.5',
+  PROJECT_VERSION: ADAPTER,
+  JOB_NAME_PREFIX: 'moderation-',
+  DEAD_LETTER_QUEUE_URL: DLQ_URL,
+  UNEXPECTED_ERROR_ATTEMPTS: '7',
+};
+
+describe('loadConfig', () => {
+  test('reads every variable', () => {
+    expect(loadConfig(FULL)).toEqual({
+      settings: {
+        outputBucket: 'moderation-results',
+        outputPrefix: 'results/',
+        kmsKeyId: KEY_ARN,
+        minConfidence: 72.5,
+        projectVersion: ADAPTER,
+        jobNamePrefix: 'moderation-',
+      },
+      deadLetterQueueUrl: DLQ_URL,
+      unexpectedErrorAttempts: 7,
+    });
+  });
+
+  test('needs only the output bucket: no prefix, no key, Rekognition defaults, 5 unexpected attempts', () => {
+    expect(loadConfig({ OUTPUT_BUCKET: 'moderation-results' })).toEqual({
+      settings: { outputBucket: 'moderation-results', outputPrefix: '', jobNamePrefix: '' },
+      unexpectedErrorAttempts: 5,
+    });
+  });
+
+  test('treats empty variables as absent', () => {
+    const config = loadConfig({ OUTPUT_BUCKET: 'b-1', KMS_KEY_ID: '', MIN_CONFIDENCE: '', PROJECT_VERSION: '', DEAD_LETTER_QUEUE_URL: '', UNEXPECTED_ERROR_ATTEMPTS: '' });
+
+    expect(config).toEqual({ settings: { outputBucket: 'b-1', outputPrefix: '', jobNamePrefix: '' }, unexpectedErrorAttempts: 5 });
+  });
+
+  test("adds the missing '/' to an output prefix, so manifest folders sit below it", () => {
+    expect(loadConfig({ ...FULL, OUTPUT_PREFIX: 'results' }).settings.outputPrefix).toBe('results/');
+  });
+
+  test.each([
+    ['OUTPUT_BUCKET', undefined, /OUTPUT_BUCKET is required/],
+    ['OUTPUT_BUCKET', 'no', /OUTPUT_BUCKET is invalid.*"no"/],
+    ['OUTPUT_PREFIX', 'my results/', /OUTPUT_PREFIX must be .* without whitespace \(given "my results\/"\)/],
+    ['OUTPUT_PREFIX', 'p'.repeat(701), /OUTPUT_PREFIX must be at most 700 bytes/],
+    ['KMS_KEY_ID', 'alias/my key', /KMS_KEY_ID is invalid.*"alias\/my key"/],
+    ['MIN_CONFIDENCE', 'high', /MIN_CONFIDENCE must be a number \(given "high"\)/],
+    ['MIN_CONFIDENCE', '101', /MIN_CONFIDENCE is invalid.*0 to 100.*101/],
+    ['PROJECT_VERSION', 'arn:short', /PROJECT_VERSION is invalid.*"arn:short"/],
+    ['JOB_NAME_PREFIX', 'moderation job-', /JOB_NAME_PREFIX must be .*\(given "moderation job-"\)/],
+    ['JOB_NAME_PREFIX', 'j'.repeat(41), /JOB_NAME_PREFIX must be at most 40 characters/],
+    ['DEAD_LETTER_QUEUE_URL', 'not a url', /DEAD_LETTER_QUEUE_URL must be a queue URL \(given "not a url"\)/],
+    ['UNEXPECTED_ERROR_ATTEMPTS', '0', /UNEXPECTED_ERROR_ATTEMPTS must be a whole number of at least 1 \(given "0"\)/],
+    ['UNEXPECTED_ERROR_ATTEMPTS', '2.5', /UNEXPECTED_ERROR_ATTEMPTS must be a whole number/],
+  ])('fails if %s is %p, naming the variable', (variable, value, message) => {
+    const env: Record<string, string | undefined> = { ...FULL, [variable]: value };
+
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('triggerConfig', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  function freshModule(): typeof import('../../../lambda/trigger/config') {
+    let loaded: typeof import('../../../lambda/trigger/config') | undefined;
+    jest.isolateModules(() => {
+      loaded = require('../../../lambda/trigger/config');
+    });
+    return loaded!;
+  }
+
+  test('reads the environment on first use, not at load, and keeps it for the container', () => {
+    delete process.env.OUTPUT_BUCKET;
+    const { triggerConfig } = freshModule();
+    process.env.OUTPUT_BUCKET = 'first-bucket';
+
+    const first = triggerConfig();
+    process.env.OUTPUT_BUCKET = 'second-bucket';
+
+    expect(first.settings.outputBucket).toBe('first-bucket');
+    expect(triggerConfig()).toBe(first);
+  });
+});
+
+describe('handler with an unusable configuration', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  test('fails the invocation with an error naming the variable', async () => {
+    delete process.env.OUTPUT_BUCKET;
+    let handler: typeof import('../../../lambda/trigger').handler | undefined;
+    jest.isolateModules(() => {
+      handler = require('../../../lambda/trigger').handler;
+    });
+
+    await expect(handler!({ Records: [] })).rejects.toThrow(/Environment variable OUTPUT_BUCKET is required/);
+  });
+});

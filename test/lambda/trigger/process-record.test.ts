@@ -1,0 +1,131 @@
+import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { deriveToken } from '../../../lambda/shared/job-request';
+import type { TriggerConfig } from '../../../lambda/trigger/config';
+import { BatchState, processRecord, receiveCount } from '../../../lambda/trigger/process-record';
+import { captureLogs, CapturedLogs } from '../../support/capture-logs';
+import { s3EventBody, sqsRecord } from '../../support/sqs-s3-events';
+
+const rekognitionMock = mockClient(RekognitionClient);
+const s3 = mockClient(S3Client);
+const rekognition = new RekognitionClient({ region: 'us-east-1' });
+let logs: CapturedLogs;
+
+const CONFIG: TriggerConfig = {
+  settings: { outputBucket: 'moderation-results', outputPrefix: 'results/', jobNamePrefix: 'm-' },
+  unexpectedErrorAttempts: 5,
+};
+
+function context(config: TriggerConfig = CONFIG, batch: BatchState = { capacityExhausted: false }) {
+  return { config, rekognition, batch };
+}
+
+beforeEach(() => {
+  rekognitionMock.reset();
+  s3.reset();
+  rekognitionMock.on(StartMediaAnalysisJobCommand).resolves({ JobId: 'job-42' });
+  s3.on(PutObjectCommand).resolves({});
+  logs = captureLogs();
+});
+afterEach(() => logs.restore());
+
+describe('processRecord', () => {
+  test('returns the started job with everything a tracking workflow needs', async () => {
+    const record = sqsRecord(s3EventBody({ bucket: 'manifest-bucket', key: 'in/a b.jsonl', versionId: 'v-1' }));
+
+    const outcome = await processRecord(record, context());
+
+    const token = deriveToken('manifest-bucket', 'in/a b.jsonl', 'v:v-1');
+    expect(outcome).toEqual({
+      kind: 'processed',
+      manifests: [{
+        outcome: 'started',
+        job: {
+          jobId: 'job-42',
+          token,
+          jobName: `m-a_b.jsonl-${token.slice(0, 8)}`,
+          manifest: { bucket: 'manifest-bucket', key: 'in/a b.jsonl', version: 'v-1' },
+          outputPrefix: `results/in/a_b.jsonl/${token.slice(0, 16)}`,
+        },
+      }],
+      disposition: { action: 'ack' },
+    });
+  });
+
+  test('returns the skip reason of a message that names no manifest', async () => {
+    const outcome = await processRecord(sqsRecord('[]'), context());
+
+    expect(outcome).toEqual({ kind: 'skipped', reason: 'body is not a JSON object', disposition: { action: 'ack' } });
+  });
+
+  test('marks the batch out of capacity on LimitExceededException, and defers without calling Rekognition once it is', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new RekognitionServiceException({ name: 'LimitExceededException', $fault: 'client', $metadata: {} }));
+    const batch: BatchState = { capacityExhausted: false };
+
+    const first = await processRecord(sqsRecord(s3EventBody({ key: 'a.jsonl' })), context(CONFIG, batch));
+    const second = await processRecord(sqsRecord(s3EventBody({ key: 'b.jsonl' })), context(CONFIG, batch));
+
+    expect(batch.capacityExhausted).toBe(true);
+    expect(rekognitionMock).toHaveReceivedCommandTimes(StartMediaAnalysisJobCommand, 1);
+    expect(first.kind === 'processed' && first.manifests[0]).toMatchObject({ outcome: 'deferred', shortCircuited: false });
+    expect(second.kind === 'processed' && second.manifests[0]).toMatchObject({ outcome: 'deferred', shortCircuited: true, errorCode: 'LimitExceededException' });
+  });
+
+  test('writes the error report unencrypted by the handler when no key is configured', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new RekognitionServiceException({ name: 'InvalidManifestException', $fault: 'client', $metadata: {} }));
+
+    const outcome = await processRecord(sqsRecord(s3EventBody()), context());
+
+    expect(outcome.disposition).toEqual({ action: 'ack' });
+    expect(outcome.kind === 'processed' && outcome.manifests[0]).toMatchObject({ outcome: 'rejected', errorReport: expect.stringMatching(/^s3:\/\/moderation-results\/results\/.*\/error-report\.json$/) });
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(put).not.toHaveProperty('ServerSideEncryption');
+    expect(put).not.toHaveProperty('SSEKMSKeyId');
+  });
+
+  test('treats a response without JobId as an unexpected failure', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).resolves({});
+
+    const outcome = await processRecord(sqsRecord(s3EventBody()), context());
+
+    expect(outcome.kind === 'processed' && outcome.manifests[0]).toMatchObject({ outcome: 'failed', errorCode: 'MissingJobId' });
+    expect(outcome.disposition).toEqual({ action: 'retry', errorCode: 'MissingJobId' });
+  });
+
+  test('forwards to the dead-letter queue at the configured number of attempts', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new Error('boom'));
+    const config = { ...CONFIG, deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/dlq', unexpectedErrorAttempts: 2 };
+
+    const first = await processRecord(sqsRecord(s3EventBody(), { receiveCount: 1 }), context(config));
+    const second = await processRecord(sqsRecord(s3EventBody(), { receiveCount: 2 }), context(config));
+
+    expect(first.disposition).toEqual({ action: 'retry', errorCode: 'Error' });
+    expect(second.disposition).toEqual({ action: 'dead-letter', errorCode: 'Error', message: 'boom' });
+  });
+
+  test('keeps retrying past the attempt limit when no dead-letter queue is configured', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new Error('boom'));
+
+    const outcome = await processRecord(sqsRecord(s3EventBody(), { receiveCount: 50 }), context());
+
+    expect(outcome.disposition).toEqual({ action: 'retry', errorCode: 'Error' });
+  });
+});
+
+describe('receiveCount', () => {
+  test.each([
+    ['1', 1],
+    ['17', 17],
+    [undefined, 1],
+    ['', 1],
+    ['zero', 1],
+    ['0', 1],
+  ])('reads ApproximateReceiveCount %p as attempt %p', (value, expected) => {
+    const record = sqsRecord('{}');
+    (record.attributes as unknown as Record<string, unknown>).ApproximateReceiveCount = value;
+
+    expect(receiveCount(record)).toBe(expected);
+  });
+});
