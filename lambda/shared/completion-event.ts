@@ -13,6 +13,9 @@ export const EVENT_SOURCE = 'cdk-bulk-moderation';
 export const EVENT_DETAIL_TYPE = 'Moderation Job Completed';
 export const DETAIL_VERSION = '1';
 
+/** Rekognition's MinConfidence when none is given. */
+export const DEFAULT_MIN_CONFIDENCE = 50;
+
 /** How many manifest errors the detail lists; the summary object has them all. */
 export const MAX_REPORTED_ERRORS = 10;
 /** More top-level labels than Rekognition's taxonomy has; only a malformed results file could exceed it. */

@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
- * S3 and SQS are needed only on retry and error paths, so they are loaded with import() on first
+ * S3 and SQS are needed only on retry and error paths, and Step Functions only once a job has started, so they are loaded with import() on first
  * use: esbuild splits them into chunks that a cold start never reads. One client per container.
  */
 export interface LazyClient<Sdk, Client> {
@@ -12,9 +13,11 @@ export interface LazyClient<Sdk, Client> {
 
 export type LazyS3 = LazyClient<typeof import('@aws-sdk/client-s3'), S3Client>;
 export type LazySqs = LazyClient<typeof import('@aws-sdk/client-sqs'), SQSClient>;
+export type LazySfn = LazyClient<typeof import('@aws-sdk/client-sfn'), SFNClient>;
 
 let s3: Promise<LazyS3> | undefined;
 let sqs: Promise<LazySqs> | undefined;
+let sfn: Promise<LazySfn> | undefined;
 
 export function lazyS3(): Promise<LazyS3> {
   s3 ??= forgetOnFailure(
@@ -39,6 +42,14 @@ export function lazySqs(): Promise<LazySqs> {
     () => (sqs = undefined),
   );
   return sqs;
+}
+
+export function lazySfn(): Promise<LazySfn> {
+  sfn ??= forgetOnFailure(
+    import('@aws-sdk/client-sfn').then((sdk) => ({ sdk, client: new sdk.SFNClient({}) })),
+    () => (sfn = undefined),
+  );
+  return sfn;
 }
 
 function forgetOnFailure<T>(loading: Promise<T>, forget: () => void): Promise<T> {

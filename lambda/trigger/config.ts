@@ -1,4 +1,4 @@
-import { TriggerEnvironment as Env } from '../../lib/private/handler-environment';
+import { TriggerEnvironment as Env, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
 import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../shared/job-request';
 
 export interface TriggerConfig {
@@ -7,6 +7,8 @@ export interface TriggerConfig {
   readonly deadLetterQueueUrl?: string;
   /** Receives after which an unexpected failure is forwarded to the dead-letter queue. */
   readonly unexpectedErrorAttempts: number;
+  /** The job-tracking state machine; absent: jobs are started but not tracked. */
+  readonly trackingStateMachineArn?: string;
 }
 
 /** Thrown once per container when the function is deployed with unusable settings. */
@@ -54,6 +56,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
     throw error;
   }
   const deadLetterQueueUrl = optional(env[Env.DEAD_LETTER_QUEUE_URL]);
+  const trackingStateMachineArn = optional(env[TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN]);
+  if (trackingStateMachineArn !== undefined && !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(trackingStateMachineArn)) {
+    throw new TriggerConfigError(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, `must be a state machine ARN (given ${JSON.stringify(trackingStateMachineArn)})`);
+  }
   if (deadLetterQueueUrl !== undefined && !URL.canParse(deadLetterQueueUrl)) {
     throw new TriggerConfigError(Env.DEAD_LETTER_QUEUE_URL, `must be a queue URL (given ${JSON.stringify(deadLetterQueueUrl)})`);
   }
@@ -61,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
     settings,
     ...(deadLetterQueueUrl !== undefined && { deadLetterQueueUrl }),
     unexpectedErrorAttempts: attempts(env[Env.UNEXPECTED_ERROR_ATTEMPTS]),
+    ...(trackingStateMachineArn !== undefined && { trackingStateMachineArn }),
   };
 }
 

@@ -6,9 +6,11 @@ import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../shared/job-request';
 import { log } from '../shared/log';
 import { ManifestEvent, parseS3EventBody } from '../shared/s3-event';
+import type { TrackingInput } from '../shared/tracking-types';
 import type { TriggerConfig } from './config';
 import { decideDisposition } from './disposition';
 import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
+import { startTracking, TrackingStart, trackingInput } from './start-tracking';
 
 /** Shared by the records of one batch. */
 export interface BatchState {
@@ -76,7 +78,9 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     const request = buildStartRequest(manifest, settings, token, job.jobName);
     const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
     if (response.JobId) {
-      log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix });
+      const tracking = await track(job, trackingInput(job, context.config, { jobId: response.JobId }), fields, attempt, context.config);
+      if (tracking.failure) return tracking.failure;
+      log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state });
       return { outcome: 'started', job: { ...job, jobId: response.JobId } };
     }
     error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
@@ -99,7 +103,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false };
     }
     case 'permanent':
-      return reject(job, code, message, fields, context.config);
+      return reject(job, code, message, fields, attempt, context.config);
     case 'unexpected':
       log('ERROR', 'unexpected failure', { ...fields, errorCode: code, error: message });
       return { outcome: 'failed', job, errorCode: code, message };
@@ -111,6 +115,7 @@ async function reject(
   code: string,
   message: string,
   fields: Record<string, unknown>,
+  attempt: number,
   config: TriggerConfig,
 ): Promise<ManifestOutcome> {
   const { outputBucket, kmsKeyId } = config.settings;
@@ -123,14 +128,47 @@ async function reject(
     time: new Date().toISOString(),
     advice: errorAdvice(code),
   };
+  let errorReport: string;
   try {
-    const errorReport = await writeErrorReport(outputBucket, job.outputPrefix, report, kmsKeyId);
-    log('ERROR', 'manifest rejected', { ...fields, outcome: 'rejected', errorCode: code, error: message, errorReport });
-    return { outcome: 'rejected', job, errorCode: code, errorReport };
+    errorReport = await writeErrorReport(outputBucket, job.outputPrefix, report, kmsKeyId);
   } catch (writeError) {
     const writeCode = errorCode(writeError);
     const writeMessage = `${code}: ${message}; writing the error report failed with ${writeCode}: ${writeError instanceof Error ? writeError.message : String(writeError)}`;
     log('ERROR', 'unexpected failure: error report not written', { ...fields, errorCode: writeCode, error: writeMessage });
     return { outcome: 'failed', job, errorCode: writeCode, message: writeMessage };
+  }
+  // The completion event of a manifest that never got a job comes from the same workflow as every other one.
+  const input = trackingInput(job, config, { startFailure: { code, message, errorReport } });
+  const tracking = await track(job, input, fields, attempt, config);
+  if (tracking.failure) return tracking.failure;
+  log('ERROR', 'manifest rejected', { ...fields, outcome: 'rejected', errorCode: code, error: message, errorReport, tracking: tracking.state });
+  return { outcome: 'rejected', job, errorCode: code, errorReport };
+}
+
+/**
+ * Starts the tracking execution. When that fails the manifest is not done: a retryable failure
+ * defers it, anything else (a missing state machine, a permission) is an unexpected failure.
+ * Either way the next attempt gets the same job back from Rekognition by its token.
+ */
+async function track(
+  job: JobIdentity,
+  input: TrackingInput,
+  fields: Record<string, unknown>,
+  attempt: number,
+  config: TriggerConfig,
+): Promise<{ state?: TrackingStart; failure?: ManifestOutcome }> {
+  try {
+    return { state: await startTracking(input, config) };
+  } catch (error) {
+    const code = errorCode(error);
+    const message = `the job's tracking execution could not be started: ${error instanceof Error ? error.message : String(error)}`;
+    const errorClass = classifyError(error);
+    if (errorClass === 'capacity' || errorClass === 'throttled' || errorClass === 'transient') {
+      const delaySeconds = retryDelaySeconds(errorClass, attempt);
+      log('WARN', 'job deferred: tracking not started', { ...fields, outcome: 'deferred', errorCode: code, delaySeconds, error: message });
+      return { failure: { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false } };
+    }
+    log('ERROR', 'unexpected failure: tracking not started', { ...fields, errorCode: code, error: message });
+    return { failure: { outcome: 'failed', job, errorCode: code, message } };
   }
 }

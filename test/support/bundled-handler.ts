@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -14,15 +14,16 @@ export interface BundledRun {
 }
 
 /**
- * Path of assets/<name>/index.mjs, built first with the project's build script when it is missing
- * or older than the sources under lambda/<name> and lambda/shared (a stale bundle would test
- * yesterday's code).
+ * Path of assets/<name>/index.mjs. A missing bundle, or one older than the sources under
+ * lambda/<name>, lambda/shared and lib/private, fails the test instead of being rebuilt here:
+ * the build replaces all of assets/, which other test files running in parallel are reading.
+ * `npm test` builds first.
  */
 export function handlerBundle(name: string): string {
   const bundle = join(root, 'assets', name, 'index.mjs');
-  const sources = [join(root, 'lambda', name), join(root, 'lambda', 'shared')];
+  const sources = [join(root, 'lambda', name), join(root, 'lambda', 'shared'), join(root, 'lib', 'private')];
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sources.map(newestSourceMtime))) {
-    execFileSync(process.execPath, [join(root, 'scripts', 'build-handlers.mjs')], { cwd: root, stdio: 'inherit' });
+    throw new Error(`${bundle} is missing or older than its sources: run 'npm run build:handlers' (npm test does it first)`);
   }
   return bundle;
 }
