@@ -32,3 +32,17 @@ export const TrackerEnvironment = {
   /** Identifies the pipeline in every completion event (detail.pipeline), so rules can tell pipelines apart. */
   PIPELINE_ID: 'PIPELINE_ID',
 } as const;
+
+export const TriggerEngineEnvironment = {
+  /** 'bulk' | 'per-image' | 'auto': how the trigger moderates a manifest. */
+  ENGINE: 'ENGINE',
+  /** ARN of the per-image workflow (engine 'per-image' or 'auto'). */
+  PER_IMAGE_STATE_MACHINE_ARN: 'PER_IMAGE_STATE_MACHINE_ARN',
+} as const;
+
+export const ManifestValidationEnvironment = {
+  /** 'true' | 'false': check each manifest before starting a job for it. */
+  VALIDATE_MANIFESTS: 'VALIDATE_MANIFESTS',
+  /** Comma-separated bucket names that manifests may reference images in. */
+  IMAGE_BUCKETS: 'IMAGE_BUCKETS',
+} as const;
