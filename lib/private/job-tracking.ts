@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../completion-events';
+import { publishCompletion } from './completion-publisher';
 import { TrackerEnvironment } from './handler-environment';
 import { HandlerFunction } from './handler-function';
 
@@ -26,7 +26,7 @@ export interface JobTrackingProps {
 }
 
 /** Errors worth waiting out: Rekognition or S3 throttling and service hiccups, and Lambda's own. */
-const TRANSIENT_ERRORS = [
+export const TRANSIENT_ERRORS = [
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
   'InternalServerError',
@@ -101,43 +101,12 @@ export class JobTracking extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
 
-    const publish = new tasks.EventBridgePutEvents(this, 'PublishCompletion', {
-      entries: [{
-        detail: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
-        detailType: JOB_COMPLETED_DETAIL_TYPE,
-        source: MODERATION_EVENT_SOURCE,
-        eventBus: props.eventBus,
-      }],
-      resultPath: '$.published',
-    });
-    publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 8, jitterStrategy: sfn.JitterType.FULL });
-
-    const eventRejected = new sfn.Fail(this, 'EventNotPublished', {
-      error: 'EventNotPublished',
-      cause: 'EventBridge rejected the completion event (FailedEntryCount > 0); the detail is in this execution\'s history.',
-    });
-    const done = new sfn.Succeed(this, 'Reported');
-    const afterPublish = new sfn.Choice(this, 'EventAccepted?')
-      .when(sfn.Condition.numberGreaterThan('$.published.FailedEntryCount', 0), eventRejected)
-      .otherwise(props.completionTopic ? this.notify(props.completionTopic).next(done) : done);
-
     const wait = new sfn.Wait(this, 'WaitForJob', { time: sfn.WaitTime.duration(props.pollInterval) });
     const finished = new sfn.Choice(this, 'Finished?')
-      .when(sfn.Condition.booleanEquals('$.step.done', true), publish.next(afterPublish))
+      .when(sfn.Condition.booleanEquals('$.step.done', true), publishCompletion(this, props))
       .otherwise(wait.next(check));
 
     return check.next(finished);
-  }
-
-  private notify(topic: sns.ITopic): tasks.SnsPublish {
-    const publish = new tasks.SnsPublish(this, 'NotifyTopic', {
-      topic,
-      subject: JOB_COMPLETED_DETAIL_TYPE,
-      message: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 8, jitterStrategy: sfn.JitterType.FULL });
-    return publish;
   }
 
   private grantTrackerAccess(props: JobTrackingProps): void {
