@@ -248,4 +248,15 @@ export interface ModerationPipelineProps {
    * @default false
    */
   readonly dashboardEnabled?: boolean;
+
+  /**
+   * Check each manifest before starting a job for it, reading it once (streaming, constant
+   * memory): a manifest that is empty, over 10,000 lines or 50 MB, has no valid line, or
+   * references a bucket the pipeline may not read gets an error report with line numbers
+   * instead of a job; other invalid lines are listed in a validation report next to the results.
+   * Costs one S3 GET per manifest and about a second of trigger time per 50 MB.
+   *
+   * @default true
+   */
+  readonly validateManifests?: boolean;
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from './completion-events';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from './private/conditioned-queue-destination';
-import { TriggerEnvironment, TriggerTrackingEnvironment } from './private/handler-environment';
+import { ManifestValidationEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from './private/handler-environment';
 import { JobTracking } from './private/job-tracking';
 import { ManifestTrigger } from './private/manifest-trigger';
 import { acknowledgePipelineFindings } from './private/pipeline-acknowledgements';
@@ -134,6 +134,8 @@ export class ModerationPipeline extends Construct {
     this.triggerFunction = trigger.function;
 
     this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
+    trigger.function.addEnvironment(ManifestValidationEnvironment.VALIDATE_MANIFESTS, String(props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests));
+    trigger.function.addEnvironment(ManifestValidationEnvironment.IMAGE_BUCKETS, Fn.join(',', this.imageBuckets.map((bucket) => bucket.bucketName)));
     grantRekognitionJobAccess(trigger.handler.role, {
       inputBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,

@@ -20,4 +20,5 @@ export const PIPELINE_DEFAULTS = {
   alarmsEnabled: true,
   maxManifestWait: Duration.hours(6),
   dashboardEnabled: false,
+  validateManifests: true,
 } as const;
