@@ -23,7 +23,7 @@ export async function handler(input: TrackingInput): Promise<TrackingStep> {
     return step;
   } catch (error) {
     const { name, message } = error as Error;
-    log('ERROR', 'Job tracking failed', { ...ids, error: name, message });
+    log('ERROR', 'Job tracking failed', { ...ids, error: name, errorMessage: message });
     throw error;
   }
 }

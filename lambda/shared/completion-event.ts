@@ -140,10 +140,18 @@ function boundStatistics(statistics: ManifestStatistics): ManifestStatistics {
 }
 
 function boundModeration(moderation: ModerationStatistics): ModerationStatistics {
-  const labels = Object.entries(moderation.labels)
-    .sort(([nameA, countA], [nameB, countB]) => countB - countA || nameA.localeCompare(nameB))
-    .slice(0, MAX_REPORTED_LABELS)
-    .map(([name, count]) => [clip(name, MAX_NAME), count] as const);
+  const labels = new Map<string, number>();
+  const byCount = Object.entries(moderation.labels).sort(([nameA, countA], [nameB, countB]) => countB - countA || nameA.localeCompare(nameB));
+  for (const [name, count] of byCount) {
+    if (labels.size === MAX_REPORTED_LABELS) {
+      break;
+    }
+    const clipped = clip(name, MAX_NAME);
+    // Two names that clip alike keep the larger count.
+    if (!labels.has(clipped)) {
+      labels.set(clipped, count);
+    }
+  }
   return { ...moderation, labels: Object.fromEntries(labels) };
 }
 
