@@ -32,6 +32,9 @@ export function esbuildOptions(entryPoint, outdir) {
     minify: true,
     treeShaking: true,
     legalComments: 'none',
+    // Paths (and so chunk names) must not depend on where node_modules really lives: a clean
+    // build in a staging copy with linked node_modules must produce the same files.
+    preserveSymlinks: true,
     logLevel: 'warning',
   };
 }

@@ -31,11 +31,13 @@ export async function trackJob(input: TrackingInput, rekognition: RekognitionCli
   if (input.startFailure) {
     return { done: true, status: 'FAILED', detail: buildCompletionDetail(input, startFailureOutcome(input), pipeline) };
   }
-  if (!input.jobId) {
-    throw new InvalidTrackingInputError('jobId is required unless startFailure is set');
+  if (!input.jobId && !input.jobDescription) {
+    throw new InvalidTrackingInputError('jobId or jobDescription is required unless startFailure is set');
   }
 
-  const job = await rekognition.send(new GetMediaAnalysisJobCommand({ JobId: input.jobId }));
+  // The per-image engine describes its finished run itself, in GetMediaAnalysisJob's shape.
+  const job = input.jobDescription as GetMediaAnalysisJobCommandOutput | undefined
+    ?? await rekognition.send(new GetMediaAnalysisJobCommand({ JobId: input.jobId }));
   const status = job.Status ?? 'UNKNOWN';
   if (status !== 'SUCCEEDED' && status !== 'FAILED') {
     if (!PENDING_STATUSES.has(status)) {

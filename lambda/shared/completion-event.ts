@@ -7,10 +7,8 @@ import type {
   TrackingInput,
 } from './tracking-types';
 
-/** `source` of the completion event (the same value as lib/completion-events.ts). */
-export const EVENT_SOURCE = 'cdk-bulk-moderation';
-/** `detail-type` of the completion event. */
-export const EVENT_DETAIL_TYPE = 'Moderation Job Completed';
+// One definition for the workflow that publishes the event and the code that builds its detail.
+export { MODERATION_EVENT_SOURCE as EVENT_SOURCE, JOB_COMPLETED_DETAIL_TYPE as EVENT_DETAIL_TYPE } from '../../lib/completion-events';
 export const DETAIL_VERSION = '1';
 
 /** Rekognition's MinConfidence when none is given. */

@@ -8,7 +8,8 @@
 export type ErrorClass = 'capacity' | 'throttled' | 'transient' | 'permanent' | 'unexpected';
 
 const CAPACITY = new Set(['LimitExceededException']);
-const THROTTLED = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException']);
+// SlowDown: S3's request-rate error (reading a manifest).
+const THROTTLED = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'SlowDown']);
 const PERMANENT = new Set([
   'InvalidManifestException',
   'InvalidS3ObjectException',
@@ -17,9 +18,15 @@ const PERMANENT = new Set([
   'ResourceNotFoundException',
   'IdempotentParameterMismatchException',
   'InvalidJobRequest',
+  // Manifest pre-validation (lambda/trigger/validate-manifest.ts).
+  'ManifestValidationFailed',
+  'ManifestNotFound',
+  'ManifestAccessDenied',
 ]);
 const TRANSIENT = new Set([
   'InternalServerError',
+  // S3's 500.
+  'InternalError',
   'ResourceNotReadyException',
   'ServiceUnavailable',
   'ServiceUnavailableException',

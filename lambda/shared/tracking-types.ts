@@ -20,6 +20,22 @@ export interface TrackingInput {
   minConfidence?: number;
   /** A permanent failure before any job existed (errorReport: s3:// URI). */
   startFailure?: { code: string; message: string; errorReport?: string };
+  /**
+   * A finished run described by the engine itself, in GetMediaAnalysisJob's response shape
+   * (the per-image engine): the tracker then reads it instead of calling Rekognition.
+   */
+  jobDescription?: FinishedJobDescription;
+}
+
+/** The parts of GetMediaAnalysisJob's response the tracker reads, timestamps as ISO strings. */
+export interface FinishedJobDescription {
+  JobId?: string;
+  Status: 'SUCCEEDED' | 'FAILED';
+  FailureDetails?: { Code?: string; Message?: string };
+  CreationTimestamp?: string;
+  CompletionTimestamp?: string;
+  Results?: { S3Object?: { Bucket?: string; Name?: string } };
+  ManifestSummary?: { S3Object?: { Bucket?: string; Name?: string } };
 }
 
 /** What the tracker answers on each poll; `detail` is set once `done`. */

@@ -1,4 +1,4 @@
-import { TriggerEnvironment as Env, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
+import { TriggerEnvironment as Env, ManifestValidationEnvironment, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
 import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../shared/job-request';
 
 export interface TriggerConfig {
@@ -9,6 +9,10 @@ export interface TriggerConfig {
   readonly unexpectedErrorAttempts: number;
   /** The job-tracking state machine; absent: jobs are started but not tracked. */
   readonly trackingStateMachineArn?: string;
+  /** VALIDATE_MANIFESTS: check each manifest before its job starts. Absent: true. */
+  readonly validateManifests?: boolean;
+  /** IMAGE_BUCKETS: the buckets manifest lines may name. Absent: not checked. */
+  readonly imageBuckets?: readonly string[];
 }
 
 /** Thrown once per container when the function is deployed with unusable settings. */
@@ -23,6 +27,7 @@ const DEFAULT_UNEXPECTED_ERROR_ATTEMPTS = 5;
 const JOB_NAME_PREFIX_PATTERN = /^[a-zA-Z0-9_.-]{0,40}$/;
 // Leaves room for at least a few characters of the manifest key in each manifest's 800-byte prefix.
 const MAX_OUTPUT_PREFIX_BYTES = 700;
+const BUCKET_NAME_PATTERN = /^[0-9A-Za-z._-]{3,255}$/;
 
 const VARIABLE_OF_FIELD: Record<string, string> = {
   'OutputConfig.S3Bucket': Env.OUTPUT_BUCKET,
@@ -63,11 +68,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
   if (deadLetterQueueUrl !== undefined && !URL.canParse(deadLetterQueueUrl)) {
     throw new TriggerConfigError(Env.DEAD_LETTER_QUEUE_URL, `must be a queue URL (given ${JSON.stringify(deadLetterQueueUrl)})`);
   }
+  const validateManifests = flag(ManifestValidationEnvironment.VALIDATE_MANIFESTS, env[ManifestValidationEnvironment.VALIDATE_MANIFESTS]);
+  const imageBuckets = bucketList(ManifestValidationEnvironment.IMAGE_BUCKETS, env[ManifestValidationEnvironment.IMAGE_BUCKETS]);
   return {
     settings,
     ...(deadLetterQueueUrl !== undefined && { deadLetterQueueUrl }),
     unexpectedErrorAttempts: attempts(env[Env.UNEXPECTED_ERROR_ATTEMPTS]),
     ...(trackingStateMachineArn !== undefined && { trackingStateMachineArn }),
+    ...(validateManifests !== undefined && { validateManifests }),
+    ...(imageBuckets !== undefined && { imageBuckets }),
   };
 }
 
@@ -104,6 +113,25 @@ function number(variable: string, value: string): number {
     throw new TriggerConfigError(variable, `must be a number (given ${JSON.stringify(value)})`);
   }
   return parsed;
+}
+
+function flag(variable: string, value: string | undefined): boolean | undefined {
+  if (optional(value) === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw new TriggerConfigError(variable, `must be 'true' or 'false' (given ${JSON.stringify(value)})`);
+  }
+  return value === 'true';
+}
+
+/** Comma-separated bucket names (blanks around names and empty items ignored; none: unset). */
+function bucketList(variable: string, value: string | undefined): string[] | undefined {
+  if (optional(value) === undefined) return undefined;
+  const names = value!.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const bad = names.find((name) => !BUCKET_NAME_PATTERN.test(name));
+  if (bad !== undefined) {
+    throw new TriggerConfigError(variable, `must be comma-separated bucket names (given ${JSON.stringify(bad)} in ${JSON.stringify(value)})`);
+  }
+  return names.length > 0 ? names : undefined;
 }
 
 function attempts(value: string | undefined): number {

@@ -1,7 +1,7 @@
 import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { SQSRecord } from 'aws-lambda';
-import { errorAdvice, writeErrorReport } from '../shared/error-report';
+import { errorAdvice, ValidationSection, writeErrorReport } from '../shared/error-report';
 import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../shared/job-request';
 import { log } from '../shared/log';
@@ -11,6 +11,7 @@ import type { TriggerConfig } from './config';
 import { decideDisposition } from './disposition';
 import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
 import { startTracking, TrackingStart, trackingInput } from './start-tracking';
+import { checkManifest, ManifestRejectedError, reportWarnings } from './validate-manifest';
 
 /** Shared by the records of one batch. */
 export interface BatchState {
@@ -76,11 +77,13 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
   let error: unknown;
   try {
     const request = buildStartRequest(manifest, settings, token, job.jobName);
+    const validation = await checkManifest(manifest, context.config, fields);
     const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
     if (response.JobId) {
+      const validationReport = validation?.verdict === 'warnings' ? await reportWarnings(job, response.JobId, validation, context.config, fields) : undefined;
       const tracking = await track(job, trackingInput(job, context.config, { jobId: response.JobId }), fields, attempt, context.config);
       if (tracking.failure) return tracking.failure;
-      log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state });
+      log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
       return { outcome: 'started', job: { ...job, jobId: response.JobId } };
     }
     error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
@@ -103,7 +106,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false };
     }
     case 'permanent':
-      return reject(job, code, message, fields, attempt, context.config);
+      return reject(job, code, message, fields, attempt, context.config, error instanceof ManifestRejectedError ? error.validation : undefined);
     case 'unexpected':
       log('ERROR', 'unexpected failure', { ...fields, errorCode: code, error: message });
       return { outcome: 'failed', job, errorCode: code, message };
@@ -117,6 +120,7 @@ async function reject(
   fields: Record<string, unknown>,
   attempt: number,
   config: TriggerConfig,
+  validation?: ValidationSection,
 ): Promise<ManifestOutcome> {
   const { outputBucket, kmsKeyId } = config.settings;
   const report = {
@@ -127,6 +131,7 @@ async function reject(
     message,
     time: new Date().toISOString(),
     advice: errorAdvice(code),
+    ...(validation !== undefined && { validation }),
   };
   let errorReport: string;
   try {

@@ -39,6 +39,9 @@ export const TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.Unknown',
+  // A download cut off mid-stream surfaces as a plain Error; a bug does too, and is retried in vain
+  // only up to the retry budget before the execution fails visibly.
+  'Error',
 ];
 
 /**
@@ -119,7 +122,8 @@ export class JobTracking extends Construct {
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadResultsWriteFlaggedList',
-      actions: ['s3:GetObject', 's3:PutObject'],
+      // AbortMultipartUpload: a flagged list over 8 MiB is uploaded in parts, and cleaned up on failure.
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({

@@ -320,6 +320,32 @@ test('counts unreadable result lines apart and warns about them', async () => {
   expect(logs.lines()).toContainEqual(expect.objectContaining({ level: 'WARN', unreadableLines: 2, firstUnreadableLine: 2 }));
 });
 
+test('summarises a run the per-image engine describes itself, without calling Rekognition', async () => {
+  // GIVEN a finished run in GetMediaAnalysisJob's shape, timestamps as ISO strings
+  serveOutputs(resultsFile([resultLine('s3://uploads/1.jpg', [label('Violence', 91)])]));
+  const jobDescription = {
+    Status: 'SUCCEEDED' as const,
+    CreationTimestamp: '2026-05-04T10:00:00.000Z',
+    CompletionTimestamp: '2026-05-04T10:05:00.000Z',
+    Results: { S3Object: { Bucket: OUTPUT_BUCKET, Name: RESULTS_KEY } },
+    ManifestSummary: { S3Object: { Bucket: OUTPUT_BUCKET, Name: SUMMARY_KEY } },
+  };
+
+  // WHEN
+  const step = await handler({ ...trackingInput({ jobId: undefined }), engine: 'per-image', jobDescription });
+
+  // THEN
+  expect(rekognition).not.toHaveReceivedAnyCommand();
+  expect(step).toMatchObject({ done: true, status: 'SUCCEEDED' });
+  expect(step.detail).toMatchObject({
+    engine: 'per-image',
+    jobId: null,
+    moderation: { imagesAnalyzed: 1, imagesFlagged: 1, labels: { Violence: 1 } },
+    timing: { durationSeconds: 300 },
+  });
+  expect(schemaErrors(step.detail)).toEqual([]);
+});
+
 test('fails loudly on an input with neither jobId nor startFailure', async () => {
   await expect(handler(trackingInput({ jobId: undefined }))).rejects.toMatchObject({ name: 'InvalidTrackingInput' });
   expect(rekognition).not.toHaveReceivedAnyCommand();

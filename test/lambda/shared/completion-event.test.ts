@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../../../lib/completion-events';
 import {
   buildCompletionDetail,
   EVENT_DETAIL_TYPE,
@@ -24,11 +23,6 @@ const succeeded: JobOutcome = {
   createdAt: CREATED_AT,
   completedAt: COMPLETED_AT,
 };
-
-test('the constants match the ones the constructs use for the rule and the PutEvents task', () => {
-  expect(EVENT_SOURCE).toBe(MODERATION_EVENT_SOURCE);
-  expect(EVENT_DETAIL_TYPE).toBe(JOB_COMPLETED_DETAIL_TYPE);
-});
 
 describe('buildCompletionDetail', () => {
   test('describes a succeeded job in full', () => {

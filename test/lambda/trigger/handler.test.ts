@@ -1,12 +1,15 @@
+import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/trigger';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { QUEUE_URL, s3EventBody, sqsEvent, sqsRecord, TEST_EVENT_BODY } from '../../support/sqs-s3-events';
+
+const VALID_MANIFEST = '{"source-ref":"s3://manifest-bucket/images/cat.jpg"}\n';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ADAPTER = 'arn:aws:rekognition:us-east-1:111122223333:project/moderation/version/v1/1700000000000';
@@ -39,6 +42,8 @@ beforeEach(() => {
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
   s3.on(PutObjectCommand).resolves({});
+  // Manifest pre-validation is on by default: it reads each manifest before its job starts.
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from(VALID_MANIFEST)]), ContentLength: Buffer.byteLength(VALID_MANIFEST) }));
   logs = captureLogs();
 });
 afterEach(() => logs.restore());

@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveToken } from '../../../lambda/shared/job-request';
@@ -7,6 +8,8 @@ import type { TriggerConfig } from '../../../lambda/trigger/config';
 import { BatchState, processRecord, receiveCount } from '../../../lambda/trigger/process-record';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { s3EventBody, sqsRecord } from '../../support/sqs-s3-events';
+
+const VALID_MANIFEST = '{"source-ref":"s3://manifest-bucket/images/cat.jpg"}\n';
 
 const rekognitionMock = mockClient(RekognitionClient);
 const s3 = mockClient(S3Client);
@@ -27,6 +30,8 @@ beforeEach(() => {
   s3.reset();
   rekognitionMock.on(StartMediaAnalysisJobCommand).resolves({ JobId: 'job-42' });
   s3.on(PutObjectCommand).resolves({});
+  // Manifest pre-validation is on by default: it reads each manifest before its job starts.
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from(VALID_MANIFEST)]), ContentLength: Buffer.byteLength(VALID_MANIFEST) }));
   logs = captureLogs();
 });
 afterEach(() => logs.restore());

@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,6 +8,8 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/trigger';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { s3EventBody, sqsEvent, sqsRecord } from '../../support/sqs-s3-events';
+
+const VALID_MANIFEST = '{"source-ref":"s3://manifest-bucket/images/cat.jpg"}\n';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:PipelineTracking';
 
@@ -34,6 +37,8 @@ beforeEach(() => {
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({});
   s3.on(PutObjectCommand).resolves({});
+  // Manifest pre-validation is on by default: it reads each manifest before its job starts.
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from(VALID_MANIFEST)]), ContentLength: Buffer.byteLength(VALID_MANIFEST) }));
   logs = captureLogs();
 });
 afterEach(() => logs.restore());

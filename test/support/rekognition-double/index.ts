@@ -1,0 +1,16 @@
+export { startRekognitionDouble, DEFAULT_TPS } from './rekognition-double';
+export type { JobControl, RekognitionDouble, RekognitionDoubleOptions } from './rekognition-double';
+export { SimulatedClock } from './clock';
+export type { ClockOptions } from './clock';
+export { FaultScript } from './faults';
+export type { Fault, FaultContext, FaultPredicate } from './faults';
+export { CallLog } from './calls';
+export type { RecordedCall } from './calls';
+export type { DoubleJob, JobFailure, JobStatus } from './jobs';
+export type { ManifestErrorMode } from './job-runner';
+export { LINE_ERROR_CODES, MAX_IMAGE_BYTES } from './bulk-analysis';
+export { CONTENT_TYPE_RULES, DEFAULT_MIN_CONFIDENCE, LABEL_RULES, moderateImageKey, isSupportedImageKey } from './labels';
+export type { ContentType, ImageModeration, ModerationLabel } from './labels';
+export { FAILURE_CODES, OPERATION_EXCEPTIONS, OPERATIONS } from './operations';
+export type { FailureCode, Operation } from './operations';
+export type { S3ViewOptions } from './s3-view';
