@@ -124,7 +124,7 @@ export class ModerationPipeline extends Construct {
       batchSize: props.triggerBatchSize ?? PIPELINE_DEFAULTS.triggerBatchSize,
       maxConcurrency: props.triggerMaxConcurrency ?? PIPELINE_DEFAULTS.triggerMaxConcurrency,
       maxReceiveCount: props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
-      unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? PIPELINE_DEFAULTS.unexpectedErrorAttempts,
+      unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? defaultUnexpectedErrorAttempts(props.maxReceiveCount),
       logRetention,
       removalPolicy,
       jobEnvironment: this.jobEnvironment(props),
@@ -189,8 +189,7 @@ export class ModerationPipeline extends Construct {
       });
     }
 
-    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes],
-      inputBucketName && Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: inputBucketName }));
+    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
     acknowledgePipelineFindings(this, {
       startJobsRole: trigger.handler.role,
       imageBuckets: this.imageBuckets,
@@ -279,8 +278,25 @@ export class ModerationPipeline extends Construct {
     return environment;
   }
 
-  private notifyOnManifests(suffixes: string[], inputBucketArn: string | undefined): void {
-    const destination = new ConditionedQueueDestination(this.manifestQueue, inputBucketArn);
+  /**
+   * How the key policy can name the input bucket without the key and the bucket depending on
+   * each other: by a name known at synth, or (for a given bucket of this stack encrypted with
+   * this key, whose name CloudFormation generates) not at all.
+   */
+  private keyPolicySourceArn(createdBucketName: string | undefined): string | undefined {
+    const bucketArnOf = (name: string) => Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: name });
+    if (createdBucketName) return bucketArnOf(createdBucketName);
+    if (!Token.isUnresolved(this.inputBucket.bucketName)) return bucketArnOf(this.inputBucket.bucketName);
+    const encryptedWithThisKey = this.inputBucket.encryptionKey === this.encryptionKey && Stack.of(this.inputBucket) === Stack.of(this);
+    if (!encryptedWithThisKey) return this.inputBucket.bucketArn;
+    Annotations.of(this).addWarningV2('cdk-bulk-moderation:keyPolicySourceArn',
+      'inputBucket is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: '
+      + 'its statement for s3.amazonaws.com is conditioned on aws:SourceAccount only (the queue policy still names the bucket). Give the bucket a bucketName to get both conditions.');
+    return undefined;
+  }
+
+  private notifyOnManifests(suffixes: string[], keyPolicySourceArn: string | undefined): void {
+    const destination = new ConditionedQueueDestination(this.manifestQueue, keyPolicySourceArn);
     for (const suffix of suffixes) {
       this.inputBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
         prefix: this.manifestPrefix || undefined,
@@ -314,4 +330,10 @@ export interface JobCompletedRuleOptions {
    * @default - 'Completion events of <pipeline path>'
    */
   readonly description?: string;
+}
+
+/** 5, or one less than a smaller maxReceiveCount, so the trigger forwards before the queue dead-letters. */
+function defaultUnexpectedErrorAttempts(maxReceiveCount: number | undefined): number {
+  if (maxReceiveCount === undefined || Token.isUnresolved(maxReceiveCount)) return PIPELINE_DEFAULTS.unexpectedErrorAttempts;
+  return Math.min(PIPELINE_DEFAULTS.unexpectedErrorAttempts, maxReceiveCount - 1);
 }

@@ -12,17 +12,20 @@ import { Construct } from 'constructs';
  */
 export class ConditionedQueueDestination implements s3.IBucketNotificationDestination {
   /**
-   * @param sourceBucketArn the bucket's ARN as the policies should name it. A bucket encrypted
-   * with the queue's own key must be named by a predicted ARN: referencing the bucket from the
-   * key policy would make the key and the bucket depend on each other.
+   * @param keyPolicySourceArn the bucket's ARN as the key policy names it. A bucket encrypted with
+   * the queue's own key must be named without a reference to it (a predicted ARN): referencing the
+   * bucket from the key policy would make the key and the bucket depend on each other. `undefined`
+   * when no such name exists: the key statement is then conditioned on the account only, and the
+   * queue policy (which S3 must pass first) still names the bucket.
    */
-  constructor(private readonly queue: sqs.IQueue, private readonly sourceBucketArn?: string) {}
+  constructor(private readonly queue: sqs.IQueue, private readonly keyPolicySourceArn: string | undefined) {}
 
   public bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
-    const conditions = {
-      StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
-      ArnLike: { 'aws:SourceArn': this.sourceBucketArn ?? bucket.bucketArn },
-    };
+    const sourceAccount = { 'aws:SourceAccount': Stack.of(bucket).account };
+    const conditions = { StringEquals: sourceAccount, ArnLike: { 'aws:SourceArn': this.keyPolicySourceArn ?? bucket.bucketArn } };
+    const keyConditions = this.keyPolicySourceArn === undefined
+      ? { StringEquals: sourceAccount }
+      : { StringEquals: sourceAccount, ArnLike: { 'aws:SourceArn': this.keyPolicySourceArn } };
     const s3Service = new iam.ServicePrincipal('s3.amazonaws.com');
 
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
@@ -38,7 +41,7 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
       principals: [s3Service],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       resources: ['*'],
-      conditions,
+      conditions: keyConditions,
     }), true);
 
     return {

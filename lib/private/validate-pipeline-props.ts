@@ -23,7 +23,9 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
   errors.numberInRange('triggerMaxConcurrency', props.triggerMaxConcurrency, 2, 1000, true);
   errors.numberInRange('maxReceiveCount', props.maxReceiveCount, 5, 1000, true);
   errors.numberInRange('unexpectedErrorAttempts', props.unexpectedErrorAttempts, 1, Token.isUnresolved(maxReceiveCount) ? 999 : maxReceiveCount - 1, true);
-  if (props.triggerTimeout && !props.triggerTimeout.isUnresolved()) {
+  if (props.triggerTimeout?.isUnresolved()) {
+    errors.add('triggerTimeout must be a concrete duration, not a token: the queue\'s visibility timeout is derived from it (six times) at synth');
+  } else if (props.triggerTimeout) {
     const seconds = props.triggerTimeout.toSeconds();
     if (seconds < 10 || seconds > 900) {
       errors.add(`triggerTimeout must be between 10 seconds and 15 minutes (given ${props.triggerTimeout.toHumanString()})`);
@@ -58,7 +60,9 @@ function validateSuffixes(errors: PropErrors, suffixes: string[] | undefined): v
 }
 
 function validateBuckets(errors: PropErrors, props: ModerationPipelineProps, manifestPrefix: string, outputPrefix: string): void {
-  const sameBucket = props.inputBucket !== undefined && props.inputBucket === props.outputBucket;
+  const sameBucket = props.inputBucket !== undefined && props.outputBucket !== undefined
+    && (props.inputBucket === props.outputBucket
+      || (!Token.isUnresolved(props.inputBucket.bucketName) && props.inputBucket.bucketName === props.outputBucket.bucketName));
   if (sameBucket && !Token.isUnresolved(manifestPrefix) && !Token.isUnresolved(outputPrefix)
     && (outputPrefix.startsWith(manifestPrefix) || manifestPrefix.startsWith(outputPrefix))) {
     errors.add(`outputPrefix ('${outputPrefix}') and manifestPrefix ('${manifestPrefix}') must not overlap when inputBucket and outputBucket are the same bucket, or results would start new jobs`);
