@@ -18,6 +18,7 @@
  * - Memory is bounded by `maxLineBytes` plus about two chunks of the body, whatever its size:
  *   bytes of a longer line are dropped and the line is reported as LINE_TOO_LONG.
  * - Stopping early (`break`) stops reading the body and destroys it if it is a Node stream.
+ * - `parseManifestLine(text)` applies the same rules to one line already in hand.
  *
  * Line rules. What Rekognition counts is not documented beyond "JSON Lines"; the choices lean
  * towards reporting: a blank line (empty or whitespace only) is yielded as EMPTY_LINE rather than

@@ -14,8 +14,9 @@ import { ManifestLine, ManifestLineCode, readManifestLines } from './manifest-re
  *   takes a GetBucketLocation call and permission per bucket; the granted buckets are chosen by
  *   whoever deploys the pipeline, so it is left to them.
  *
- * The limits are taken at their largest reading (50 MB = 50 MiB; blank lines count as lines, as
- * Rekognition's line count presumably does), so a manifest Rekognition accepts is never rejected.
+ * Limits: 50 MB is read as 50 MiB, the larger reading, so size never rejects what Rekognition
+ * accepts. Blank lines count towards the 10,000 lines (Rekognition's counting is not documented):
+ * 10,000 images plus blank lines is rejected, and the message says blank lines count.
  */
 
 export type ValidationVerdict = 'ok' | 'warnings' | 'reject';

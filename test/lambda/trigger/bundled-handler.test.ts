@@ -37,6 +37,9 @@ beforeAll(async () => {
     MIN_CONFIDENCE: '60',
     JOB_NAME_PREFIX: 'moderation-',
     DEAD_LETTER_QUEUE_URL: DLQ_URL,
+    // These tests are about the Rekognition request and the retry paths; their manifests are not
+    // in the local S3 server. validate-manifest-bundled.test.ts runs the bundle with validation on.
+    VALIDATE_MANIFESTS: 'false',
   };
 });
 

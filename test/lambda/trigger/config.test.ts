@@ -69,6 +69,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: manifest validation', () => {
+  test('reads VALIDATE_MANIFESTS and the comma-separated IMAGE_BUCKETS', () => {
+    const config = loadConfig({ ...FULL, VALIDATE_MANIFESTS: 'false', IMAGE_BUCKETS: ' moderation-in-1 ,Legacy_Images.2,, ' });
+
+    expect(config.validateManifests).toBe(false);
+    expect(config.imageBuckets).toEqual(['moderation-in-1', 'Legacy_Images.2']);
+    expect(loadConfig({ ...FULL, VALIDATE_MANIFESTS: 'true' }).validateManifests).toBe(true);
+  });
+
+  test('leaves both out when unset or empty: validation on, buckets not checked', () => {
+    for (const env of [FULL, { ...FULL, VALIDATE_MANIFESTS: '', IMAGE_BUCKETS: '' }, { ...FULL, IMAGE_BUCKETS: ' , ' }]) {
+      const config = loadConfig(env);
+      expect(config).not.toHaveProperty('validateManifests');
+      expect(config).not.toHaveProperty('imageBuckets');
+    }
+  });
+
+  test.each([
+    ['VALIDATE_MANIFESTS', 'yes', /VALIDATE_MANIFESTS must be 'true' or 'false' \(given "yes"\)/],
+    ['VALIDATE_MANIFESTS', 'TRUE', /VALIDATE_MANIFESTS must be 'true' or 'false'/],
+    ['IMAGE_BUCKETS', 'images-bucket,my images', /IMAGE_BUCKETS must be comma-separated bucket names \(given "my images" in "images-bucket,my images"\)/],
+    ['IMAGE_BUCKETS', 's3://images-bucket', /IMAGE_BUCKETS must be comma-separated bucket names/],
+  ])('fails if %s is %p, naming the variable', (variable, value, message) => {
+    expect(() => loadConfig({ ...FULL, [variable]: value })).toThrow(message);
+  });
+});
+
 describe('triggerConfig', () => {
   const saved = { ...process.env };
   afterEach(() => {

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
