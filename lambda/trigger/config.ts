@@ -1,4 +1,4 @@
-import { TriggerEnvironment as Env, ManifestValidationEnvironment, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
+import { TriggerEnvironment as Env, ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
 import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../shared/job-request';
 
 export interface TriggerConfig {
@@ -9,6 +9,10 @@ export interface TriggerConfig {
   readonly unexpectedErrorAttempts: number;
   /** The job-tracking state machine; absent: jobs are started but not tracked. */
   readonly trackingStateMachineArn?: string;
+  /** How manifests are moderated: bulk analysis (absent), image by image, or bulk with a per-image fallback. */
+  readonly engine?: 'bulk' | 'per-image' | 'auto';
+  /** The per-image workflow; required unless the engine is 'bulk'. */
+  readonly perImageStateMachineArn?: string;
   /** VALIDATE_MANIFESTS: check each manifest before its job starts. Absent: true. */
   readonly validateManifests?: boolean;
   /** IMAGE_BUCKETS: the buckets manifest lines may name. Absent: not checked. */
@@ -62,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
   }
   const deadLetterQueueUrl = optional(env[Env.DEAD_LETTER_QUEUE_URL]);
   const trackingStateMachineArn = optional(env[TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN]);
-  if (trackingStateMachineArn !== undefined && !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(trackingStateMachineArn)) {
+  if (trackingStateMachineArn !== undefined && !STATE_MACHINE_ARN.test(trackingStateMachineArn)) {
     throw new TriggerConfigError(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, `must be a state machine ARN (given ${JSON.stringify(trackingStateMachineArn)})`);
   }
   if (deadLetterQueueUrl !== undefined && !URL.canParse(deadLetterQueueUrl)) {
@@ -77,7 +81,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): TriggerConfig {
     ...(trackingStateMachineArn !== undefined && { trackingStateMachineArn }),
     ...(validateManifests !== undefined && { validateManifests }),
     ...(imageBuckets !== undefined && { imageBuckets }),
+    ...engineSettings(env),
   };
+}
+
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
+
+function engineSettings(env: NodeJS.ProcessEnv): Pick<TriggerConfig, 'engine' | 'perImageStateMachineArn'> {
+  const given = optional(env[TriggerEngineEnvironment.ENGINE]);
+  if (given === undefined) return {};
+  const engine = given;
+  if (engine !== 'bulk' && engine !== 'per-image' && engine !== 'auto') {
+    throw new TriggerConfigError(TriggerEngineEnvironment.ENGINE, `must be 'bulk', 'per-image' or 'auto' (given ${JSON.stringify(engine)})`);
+  }
+  const perImageStateMachineArn = optional(env[TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN]);
+  if (engine !== 'bulk' && (perImageStateMachineArn === undefined || !STATE_MACHINE_ARN.test(perImageStateMachineArn))) {
+    throw new TriggerConfigError(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, `must be a state machine ARN with engine '${engine}' (given ${JSON.stringify(perImageStateMachineArn ?? '')})`);
+  }
+  return { engine, ...(perImageStateMachineArn !== undefined && { perImageStateMachineArn }) };
 }
 
 let cached: TriggerConfig | undefined;

@@ -9,8 +9,11 @@ export interface JobIdentity {
   readonly outputPrefix: string;
 }
 
+/** A bulk analysis job (with its JobId), or a run of the per-image workflow. */
 export interface StartedJob extends JobIdentity {
-  readonly jobId: string;
+  /** Absent: bulk. */
+  readonly engine?: 'bulk' | 'per-image';
+  readonly jobId?: string;
 }
 
 export type ManifestOutcome =

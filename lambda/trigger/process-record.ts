@@ -8,8 +8,11 @@ import { log } from '../shared/log';
 import { ManifestEvent, parseS3EventBody } from '../shared/s3-event';
 import type { TrackingInput } from '../shared/tracking-types';
 import type { TriggerConfig } from './config';
+import { deferOrFail } from './defer-or-fail';
 import { decideDisposition } from './disposition';
 import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
+import { runPerImage } from './run-per-image';
+import { fallbackReason, isBulkAnalysisRefused } from './start-per-image';
 import { startTracking, TrackingStart, trackingInput } from './start-tracking';
 import { checkManifest, ManifestRejectedError, reportWarnings } from './validate-manifest';
 
@@ -78,19 +81,25 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
   try {
     const request = buildStartRequest(manifest, settings, token, job.jobName);
     const validation = await checkManifest(manifest, context.config, fields);
+    if (context.config.engine === 'per-image') {
+      return await runPerImage(job, context.config, fields, attempt);
+    }
     const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
     if (response.JobId) {
       const validationReport = validation?.verdict === 'warnings' ? await reportWarnings(job, response.JobId, validation, context.config, fields) : undefined;
       const tracking = await track(job, trackingInput(job, context.config, { jobId: response.JobId }), fields, attempt, context.config);
       if (tracking.failure) return tracking.failure;
       log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
-      return { outcome: 'started', job: { ...job, jobId: response.JobId } };
+      return { outcome: 'started', job: { ...job, engine: 'bulk', jobId: response.JobId } };
     }
     error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
   } catch (caught) {
     error = caught;
   }
 
+  if (context.config.engine === 'auto' && isBulkAnalysisRefused(error)) {
+    return runPerImage(job, context.config, fields, attempt, fallbackReason(error));
+  }
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const errorClass = classifyError(error);
@@ -150,11 +159,7 @@ async function reject(
   return { outcome: 'rejected', job, errorCode: code, errorReport };
 }
 
-/**
- * Starts the tracking execution. When that fails the manifest is not done: a retryable failure
- * defers it, anything else (a missing state machine, a permission) is an unexpected failure.
- * Either way the next attempt gets the same job back from Rekognition by its token.
- */
+/** Starts the tracking execution; when that fails the manifest is not done (see deferOrFail). */
 async function track(
   job: JobIdentity,
   input: TrackingInput,
@@ -165,15 +170,6 @@ async function track(
   try {
     return { state: await startTracking(input, config) };
   } catch (error) {
-    const code = errorCode(error);
-    const message = `the job's tracking execution could not be started: ${error instanceof Error ? error.message : String(error)}`;
-    const errorClass = classifyError(error);
-    if (errorClass === 'capacity' || errorClass === 'throttled' || errorClass === 'transient') {
-      const delaySeconds = retryDelaySeconds(errorClass, attempt);
-      log('WARN', 'job deferred: tracking not started', { ...fields, outcome: 'deferred', errorCode: code, delaySeconds, error: message });
-      return { failure: { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false } };
-    }
-    log('ERROR', 'unexpected failure: tracking not started', { ...fields, errorCode: code, error: message });
-    return { failure: { outcome: 'failed', job, errorCode: code, message } };
+    return { failure: deferOrFail(job, error, 'tracking not started', fields, attempt) };
   }
 }

@@ -48,6 +48,7 @@ describe('processRecord', () => {
       manifests: [{
         outcome: 'started',
         job: {
+          engine: 'bulk',
           jobId: 'job-42',
           token,
           jobName: `m-a_b.jsonl-${token.slice(0, 8)}`,
