@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { ModerationEngine } from './moderation-engine';
 
 /**
  * Properties of a {@link ModerationPipeline}.
@@ -259,4 +260,15 @@ export interface ModerationPipelineProps {
    * @default true
    */
   readonly validateManifests?: boolean;
+
+  /**
+   * How manifests are moderated: `ModerationEngine.bulk()` (StartMediaAnalysisJob, needs an
+   * account with bulk analysis), `ModerationEngine.perImage()` (DetectModerationLabels image by
+   * image in a Step Functions workflow, any account), or `ModerationEngine.auto()` (bulk, falling
+   * back to per-image for a manifest when the account is refused bulk analysis). All three read
+   * the same manifests and write the same files and completion events.
+   *
+   * @default ModerationEngine.bulk()
+   */
+  readonly engine?: ModerationEngine;
 }

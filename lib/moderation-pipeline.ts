@@ -1,9 +1,10 @@
-import { Annotations, Aws, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -11,12 +12,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from './completion-events';
+import { ModerationEngine, ModerationEngineKind } from './moderation-engine';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from './private/conditioned-queue-destination';
-import { ManifestValidationEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from './private/handler-environment';
+import { ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from './private/handler-environment';
 import { JobTracking } from './private/job-tracking';
 import { ManifestTrigger } from './private/manifest-trigger';
 import { acknowledgePipelineFindings } from './private/pipeline-acknowledgements';
+import { PerImageWorkflow } from './private/per-image-workflow';
 import { PipelineAlarms } from './private/pipeline-alarms';
 import { createPipelineDashboard } from './private/pipeline-dashboard';
 import { PIPELINE_DEFAULTS } from './private/pipeline-defaults';
@@ -70,6 +73,10 @@ export class ModerationPipeline extends Construct {
   public readonly eventBus: events.IEventBus;
   /** The topic that receives every completion event, when one was given or created. */
   public readonly completionTopic?: sns.ITopic;
+  /** How manifests are moderated. */
+  public readonly engine: ModerationEngine;
+  /** The per-image workflow, with engines perImage() and auto(). */
+  public readonly perImageStateMachine?: sfn.StateMachine;
   /** The CloudWatch alarms ([] when `alarmsEnabled` is false). */
   public readonly alarms: cloudwatch.Alarm[];
   /** The dashboard, when `dashboardEnabled` is set. */
@@ -89,6 +96,7 @@ export class ModerationPipeline extends Construct {
     this.minConfidence = props.minConfidence;
     this.projectVersion = props.projectVersion;
     this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
+    this.engine = props.engine ?? ModerationEngine.bulk();
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `Encrypts the manifests, results and queues of ${this.node.path}`,
@@ -142,6 +150,7 @@ export class ModerationPipeline extends Construct {
       outputPrefix: this.outputPrefix,
       encryptionKey: this.encryptionKey,
       projectVersion: props.projectVersion,
+      startsJobs: this.engine.kind !== ModerationEngineKind.PER_IMAGE,
     });
 
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
@@ -167,13 +176,14 @@ export class ModerationPipeline extends Construct {
     }
     this.trackingStateMachine.grantStartExecution(trigger.handler.role);
     trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, this.trackingStateMachine.stateMachineArn);
+    this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
 
     this.alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
       ? new PipelineAlarms(this, 'Alarms', {
         manifestQueue: this.manifestQueue,
         deadLetterQueue: this.deadLetterQueue,
         triggerFunction: this.triggerFunction,
-        trackingStateMachine: this.trackingStateMachine,
+        trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
         failedJobsRule: this.onJobCompleted('FailedJobs', { detailStatus: 'FAILED', description: 'Counts failed jobs for the JobsFailed alarm' }),
         maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
         alarmTopic: props.alarmTopic,
@@ -276,6 +286,34 @@ export class ModerationPipeline extends Construct {
       environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
     }
     return environment;
+  }
+
+  /** With engines perImage() and auto(): the per-image workflow, and the trigger's way to it. */
+  private addPerImageEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine | undefined {
+    trigger.function.addEnvironment(TriggerEngineEnvironment.ENGINE, this.engine.kind);
+    if (!this.engine.usesPerImage) return undefined;
+    const options = this.engine.perImageOptions;
+    const workflow = new PerImageWorkflow(this, 'PerImage', {
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      imageBuckets: this.imageBuckets,
+      manifestBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
+      minConfidence: props.minConfidence,
+      projectVersion: props.projectVersion,
+      imagesPerSecond: options.imagesPerSecond ?? PIPELINE_DEFAULTS.imagesPerSecond,
+      maxFailureShare: options.maxFailureShare ?? PIPELINE_DEFAULTS.maxFailureShare,
+      timeout: options.timeout ?? PIPELINE_DEFAULTS.perImageTimeout,
+      trackerFunction: this.trackerFunction,
+      eventBus: props.eventBus,
+      completionTopic: this.completionTopic,
+      logRetention,
+      removalPolicy,
+    });
+    workflow.stateMachine.grantStartExecution(trigger.handler.role);
+    trigger.function.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
+    return workflow.stateMachine;
   }
 
   /**

@@ -12,7 +12,8 @@ export interface PipelineAlarmsProps {
   readonly manifestQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly triggerFunction: lambda.IFunction;
-  readonly trackingStateMachine: sfn.IStateMachine;
+  /** The workflows that report jobs: tracking, and the per-image engine's when there is one. */
+  readonly trackingStateMachines: sfn.IStateMachine[];
   /** A rule matching the pipeline's FAILED completion events; its MatchedEvents metric counts failed jobs. */
   readonly failedJobsRule: events.Rule;
   readonly maxManifestWait: Duration;
@@ -68,15 +69,7 @@ export class PipelineAlarms extends Construct {
       }),
       new cloudwatch.Alarm(this, 'TrackingFailed', {
         alarmDescription: 'A job-tracking execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
-        metric: new cloudwatch.MathExpression({
-          expression: 'failed + timedOut + aborted',
-          usingMetrics: {
-            failed: props.trackingStateMachine.metricFailed({ period, statistic: 'Sum' }),
-            timedOut: props.trackingStateMachine.metricTimedOut({ period, statistic: 'Sum' }),
-            aborted: props.trackingStateMachine.metricAborted({ period, statistic: 'Sum' }),
-          },
-          period,
-        }),
+        metric: unsuccessfulExecutions(props.trackingStateMachines, period),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -89,4 +82,15 @@ export class PipelineAlarms extends Construct {
       for (const alarm of this.alarms) alarm.addAlarmAction(action);
     }
   }
+}
+
+/** Failed + timed-out + aborted executions of every given state machine. */
+function unsuccessfulExecutions(stateMachines: sfn.IStateMachine[], period: Duration): cloudwatch.MathExpression {
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  stateMachines.forEach((stateMachine, i) => {
+    usingMetrics[`failed${i}`] = stateMachine.metricFailed({ period, statistic: 'Sum' });
+    usingMetrics[`timedOut${i}`] = stateMachine.metricTimedOut({ period, statistic: 'Sum' });
+    usingMetrics[`aborted${i}`] = stateMachine.metricAborted({ period, statistic: 'Sum' });
+  });
+  return new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, period });
 }

@@ -11,6 +11,13 @@ export interface RekognitionJobAccess {
   readonly encryptionKey?: kms.IKey;
   /** The adapter ARN, when one is used. */
   readonly projectVersion?: string;
+  /**
+   * Whether the principal starts bulk analysis jobs; without, it only reads manifests and writes
+   * reports (the per-image engine's trigger).
+   *
+   * @default true
+   */
+  readonly startsJobs?: boolean;
 }
 
 /**
@@ -18,12 +25,15 @@ export interface RekognitionJobAccess {
  * permissions on the manifest, the images, the output location and the key.
  */
 export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJobAccess): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid: 'StartModerationJobs',
-    actions: ['rekognition:StartMediaAnalysisJob'],
-    // Without an adapter the action has no resource type, so it can only be granted on '*'.
-    resources: [access.projectVersion ?? '*'],
-  }));
+  const startsJobs = access.startsJobs ?? true;
+  if (startsJobs) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'StartModerationJobs',
+      actions: ['rekognition:StartMediaAnalysisJob'],
+      // Without an adapter the action has no resource type, so it can only be granted on '*'.
+      resources: [access.projectVersion ?? '*'],
+    }));
+  }
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'ReadManifestsAndImages',
     actions: ['s3:GetObject', 's3:GetObjectVersion'],
@@ -40,6 +50,7 @@ export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJo
     actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
     resources: [access.encryptionKey.keyArn],
   }));
+  if (!startsJobs) return;
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'LetRekognitionUseJobKey',
     actions: ['kms:CreateGrant'],
