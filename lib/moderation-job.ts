@@ -189,7 +189,8 @@ export class ModerationJob extends Construct {
       OutputBucket: outputBucket.bucketName,
       OutputPrefix: outputPrefix,
       KmsKeyId: encryptionKey?.keyArn,
-      MinConfidence: minConfidence === undefined ? undefined : Token.asString(minConfidence),
+      // CloudFormation hands custom resources strings; write the number as one here already.
+      MinConfidence: minConfidence === undefined ? undefined : Token.isUnresolved(minConfidence) ? Token.asString(minConfidence) : String(minConfidence),
       ProjectVersion: projectVersion,
       JobName: props.jobName,
       JobNamePrefix: pipeline?.jobNamePrefix,

@@ -184,7 +184,8 @@ export class ModerationPipeline extends Construct {
         deadLetterQueue: this.deadLetterQueue,
         triggerFunction: this.triggerFunction,
         trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
-        failedJobsRule: this.onJobCompleted('FailedJobs', { detailStatus: 'FAILED', description: 'Counts failed jobs for the JobsFailed alarm' }),
+        trackerLogGroup: tracking.tracker.logGroup,
+        pipelineId: this.pipelineId,
         maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
         alarmTopic: props.alarmTopic,
       }).alarms

@@ -1,4 +1,5 @@
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
+import { TrackerEnvironment } from '../../lib/private/handler-environment';
 import { log } from '../shared/log';
 import type { TrackingInput, TrackingStep } from '../shared/tracking-types';
 import { trackJob } from './track-job';
@@ -8,7 +9,8 @@ import { trackJob } from './track-job';
 const rekognition = new RekognitionClient({});
 
 export async function handler(input: TrackingInput): Promise<TrackingStep> {
-  const ids = { jobId: input.jobId ?? null, token: input.token };
+  // `pipeline` is a dimension of the JobsFailed metric the pipeline's metric filter reads from these lines.
+  const ids = { pipeline: process.env[TrackerEnvironment.PIPELINE_ID] || null, jobId: input.jobId ?? null, token: input.token };
   try {
     const step = await trackJob(input, rekognition);
     log('INFO', 'Job tracked', {

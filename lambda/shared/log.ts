@@ -1,11 +1,20 @@
-/** One JSON object per line on stdout, so CloudWatch Logs Insights can query every field. */
+import { Console } from 'node:console';
+
+/** One JSON object per line, so CloudWatch Logs Insights and metric filters can read every field. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/**
+ * Lambda's Node.js runtime rewrites lines of the global console (timestamp, request id and level
+ * before the text), which would hide the JSON from metric filters. A console of our own writes
+ * the bare lines to the same streams.
+ */
+export const logOutput = new Console({ stdout: process.stdout, stderr: process.stderr });
 
 export function log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
   const line = JSON.stringify({ level, message, ...fields, time: new Date().toISOString() });
   if (level === 'ERROR' || level === 'WARN') {
-    console.error(line);
+    logOutput.error(line);
   } else {
-    console.log(line);
+    logOutput.log(line);
   }
 }

@@ -17,4 +17,8 @@ export const PerImageEnvironment = {
   MAX_FAILURE_SHARE: 'MAX_FAILURE_SHARE',
   /** Rounds of the Distributed Map at most: the first, then retries of lines not done. */
   MAX_ROUNDS: 'MAX_ROUNDS',
+  /** The Distributed Map's MaxConcurrency: rounds are batched in whole waves of it. */
+  MAP_CONCURRENCY: 'MAP_CONCURRENCY',
+  /** Items per batch at most. */
+  MAX_ITEMS_PER_BATCH: 'MAX_ITEMS_PER_BATCH',
 } as const;

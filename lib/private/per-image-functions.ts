@@ -37,6 +37,11 @@ export class PerImageFunctions extends Construct {
     super(scope, id);
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
     const kmsKey = { [Env.KMS_KEY_ID]: props.encryptionKey.keyArn };
+    // Prepare and Finalize size each round's batches (ItemBatcher MaxItemsPerBatchPath).
+    const batching = {
+      [Env.MAP_CONCURRENCY]: String(props.sizing.maxConcurrency),
+      [Env.MAX_ITEMS_PER_BATCH]: String(props.sizing.itemsPerBatch),
+    };
 
     this.prepare = new HandlerFunction(this, 'Prepare', {
       ...common,
@@ -44,7 +49,7 @@ export class PerImageFunctions extends Construct {
       description: 'Splits a manifest into the images to moderate and the lines that name none (per-image engine)',
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: kmsKey,
+      environment: { ...kmsKey, ...batching },
     });
     this.batch = new HandlerFunction(this, 'Batch', {
       ...common,
@@ -69,6 +74,7 @@ export class PerImageFunctions extends Construct {
       memorySize: 1024,
       environment: {
         ...kmsKey,
+        ...batching,
         [Env.MAX_FAILURE_SHARE]: String(props.maxFailureShare),
         [Env.MAX_ROUNDS]: String(props.maxRounds),
       },

@@ -20,7 +20,7 @@ export interface PerImageSizing {
   readonly maxConcurrency: number;
   /** DetectModerationLabels calls per second of one child. */
   readonly callsPerSecondPerChild: number;
-  /** ItemBatcher MaxItemsPerBatch. */
+  /** Items per batch at most (each round's batches are sized within it, see lambda/shared/per-image-batching.ts). */
   readonly itemsPerBatch: number;
   /** Calls one child keeps in flight at most. */
   readonly maxInFlight: number;

@@ -191,7 +191,8 @@ export class PerImageWorkflow extends Construct {
       comment: 'DetectModerationLabels for every item of the round, in batches, at the configured rate',
       itemReader: new PrefixScopedJsonLItemReader({ bucket: props.outputBucket, key: sfn.JsonPath.stringAt('$.work.items.key') }, props.outputPrefix),
       itemBatcher: new sfn.ItemBatcher({
-        maxItemsPerBatch: this.sizing.itemsPerBatch,
+        // Sized per round by Prepare and Finalize: at most sizing.itemsPerBatch, in whole waves of MaxConcurrency.
+        maxItemsPerBatchPath: '$.work.itemsPerBatch',
         // Rendered as written (aws-cdk-lib does not resolve JsonPath tokens here): paths on the Map's input.
         batchInput: { 'output.$': '$.output', 'round.$': '$.work.round' },
       }),

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,8 +14,10 @@ export interface PipelineAlarmsProps {
   readonly triggerFunction: lambda.IFunction;
   /** The workflows that report jobs: tracking, and the per-image engine's when there is one. */
   readonly trackingStateMachines: sfn.IStateMachine[];
-  /** A rule matching the pipeline's FAILED completion events; its MatchedEvents metric counts failed jobs. */
-  readonly failedJobsRule: events.Rule;
+  /** The tracker's log group: its 'Job tracked' lines with done and status FAILED count failed jobs. */
+  readonly trackerLogGroup: logs.ILogGroup;
+  /** The pipeline's id, the Pipeline dimension of the JobsFailed metric. */
+  readonly pipelineId: string;
   readonly maxManifestWait: Duration;
   readonly alarmTopic?: sns.ITopic;
 }
@@ -55,13 +57,7 @@ export class PipelineAlarms extends Construct {
       }),
       new cloudwatch.Alarm(this, 'JobsFailed', {
         alarmDescription: 'A moderation job failed, or a manifest could never start one: see the completion event and the error report in the manifest\'s output folder.',
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/Events',
-          metricName: 'MatchedEvents',
-          dimensionsMap: { RuleName: props.failedJobsRule.ruleName },
-          period,
-          statistic: 'Sum',
-        }),
+        metric: failedJobsMetric(this, props, period),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -93,4 +89,27 @@ function unsuccessfulExecutions(stateMachines: sfn.IStateMachine[], period: Dura
     usingMetrics[`aborted${i}`] = stateMachine.metricAborted({ period, statistic: 'Sum' });
   });
   return new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, period });
+}
+
+/** Namespace of the metrics the library derives from its handlers' log lines. */
+export const METRIC_NAMESPACE = 'CdkBulkModeration';
+
+/**
+ * Failed jobs (and manifests that never got one), counted from the tracker's own JSON log line
+ * for each finished job: the same line for every engine and every event bus.
+ */
+function failedJobsMetric(scope: Construct, props: PipelineAlarmsProps, period: Duration): cloudwatch.IMetric {
+  const filter = new logs.MetricFilter(scope, 'JobsFailedFilter', {
+    logGroup: props.trackerLogGroup,
+    filterPattern: logs.FilterPattern.all(
+      logs.FilterPattern.stringValue('$.message', '=', 'Job tracked'),
+      logs.FilterPattern.booleanValue('$.done', true),
+      logs.FilterPattern.stringValue('$.status', '=', 'FAILED'),
+    ),
+    metricNamespace: METRIC_NAMESPACE,
+    metricName: 'JobsFailed',
+    metricValue: '1',
+    dimensions: { Pipeline: '$.pipeline' },
+  });
+  return filter.metric({ dimensionsMap: { Pipeline: props.pipelineId }, statistic: 'Sum', period });
 }

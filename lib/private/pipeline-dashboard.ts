@@ -15,9 +15,10 @@ export interface PipelineDashboardProps {
 /** One page with the pipeline's flow: manifests waiting, jobs being tracked, outcomes, alarms. */
 export function createPipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, id);
-  dashboard.addWidgets(
-    new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24 }),
-  );
+  if (props.alarms.length > 0) {
+    // An alarm widget needs 1 to 100 alarms.
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24 }));
+  }
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Manifests waiting',

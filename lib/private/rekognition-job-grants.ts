@@ -44,6 +44,15 @@ export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJo
     actions: ['s3:PutObject'],
     resources: [access.outputBucket.arnForObjects(`${access.outputPrefix}*`)],
   }));
+  // Manifests and images in buckets encrypted with a key of their own are read with that key.
+  const readKeys = [...new Set(access.inputBuckets.map((bucket) => bucket.encryptionKey).filter((key): key is kms.IKey => key !== undefined && key !== access.encryptionKey))];
+  if (readKeys.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DecryptManifestsAndImages',
+      actions: ['kms:Decrypt'],
+      resources: readKeys.map((key) => key.keyArn),
+    }));
+  }
   if (!access.encryptionKey) return;
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'UseJobKey',

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { ModerationJobProps } from '../moderation-job';
 import { PropErrors } from './validation';
 
@@ -25,6 +26,12 @@ export function validateJobProps(constructPath: string, props: ModerationJobProp
     if (seconds < 10 || seconds > 600) {
       errors.add(`pollInterval must be between 10 seconds and 10 minutes (given ${props.pollInterval.toHumanString()})`);
     }
+  }
+  const timeout = props.completionTimeout ?? Duration.hours(1);
+  const interval = props.pollInterval ?? Duration.minutes(1);
+  if (props.waitForCompletion && !timeout.isUnresolved() && !interval.isUnresolved()
+    && (interval.toSeconds() > timeout.toSeconds() || timeout.toSeconds() % interval.toSeconds() !== 0)) {
+    errors.add(`pollInterval must divide completionTimeout into whole polls, as the custom-resource provider requires (given ${interval.toHumanString()} and ${timeout.toHumanString()})`);
   }
   if (!props.waitForCompletion && (props.completionTimeout || props.pollInterval)) {
     errors.add('completionTimeout and pollInterval only apply with waitForCompletion: true');

@@ -115,7 +115,7 @@ describe('ModerationJob with a pipeline and waitForCompletion', () => {
     // properties, so a real deployment still works, but the handler's parseProperties rejects the
     // template value as it is ("MinConfidence must be a string (given 60)") in any local run that
     // feeds it the synthesized properties.
-    test.failing('writes every property as a string (MinConfidence \'60\')', () => {
+    test('writes every property as a string (MinConfidence \'60\')', () => {
       expect(resource.Properties.MinConfidence).toBe('60');
     });
 
@@ -311,7 +311,11 @@ describe('ModerationJob with explicit props and a pipeline', () => {
     expect(actions.filter((a) => a.action === 's3:PutObject').flatMap((a) => a.resources)).toEqual([
       importedObjectsArn('acme-other-results', 'deploy-time/*'),
     ]);
-    for (const grant of actions.filter((a) => a.action.startsWith('kms:'))) expect(grant.resources).toEqual([KEY_ARN]);
+    for (const grant of actions.filter((a) => a.action.startsWith('kms:') && a.action !== 'kms:Decrypt')) expect(grant.resources).toEqual([KEY_ARN]);
+    // Decrypt: the job's key, and the pipeline's key that encrypts the manifest it reads
+    const decryptKeys = actions.filter((a) => a.action === 'kms:Decrypt').flatMap((a) => a.resources);
+    expect(decryptKeys).toEqual(expect.arrayContaining([KEY_ARN, { 'Fn::GetAtt': [expect.stringMatching(/^PipelineKey/), 'Arn'] }]));
+    expect(decryptKeys).toHaveLength(2);
   });
 
   test('reads the manifest from the pipeline\'s input bucket, listed once', () => {
@@ -354,7 +358,7 @@ describe('ModerationJob with a manifest bucket encrypted with a key of its own',
   // permissions only for the job's KmsKeyId; a manifest bucket encrypted with another key (known
   // here as manifestBucket.encryptionKey) gets no kms:Decrypt, so the job cannot read the manifest.
   // (The pipeline documents the same limitation for imageBuckets; ModerationJob documents nothing.)
-  test.failing('lets onEvent decrypt the manifest with that key', () => {
+  test('lets onEvent decrypt the manifest with that key', () => {
     // GIVEN
     const stack = new Stack(new App(), 'Stack');
     const manifestKey = new kms.Key(stack, 'ManifestKey');

@@ -16,10 +16,12 @@ function alarmsOf(synthesized: SynthesizedPipeline): Record<AlarmName, any> {
   return byName as Record<AlarmName, any>;
 }
 
-/** The logical ID of the rule whose MatchedEvents the JobsFailed alarm counts. */
-function failedJobsRuleId(alarm: any): string {
-  const dimension = alarm.Dimensions.find((d: any) => d.Name === 'RuleName');
-  return dimension.Value.Ref;
+/** The metric filter that feeds the JobsFailed alarm. */
+function failedJobsFilter(synthesized: SynthesizedPipeline): any {
+  const filters = Object.values<any>(synthesized.template.findResources('AWS::Logs::MetricFilter'))
+    .filter((f) => f.Properties.MetricTransformations.some((t: any) => t.MetricName === 'JobsFailed'));
+  expect(filters).toHaveLength(1);
+  return filters[0].Properties;
 }
 
 /** A CloudFormation string (Fn::Join of literals and references), references written `${Ref:<id>}` / `${<id>.<attribute>}`. */
@@ -92,28 +94,27 @@ describe('ModerationPipeline alarms with default props', () => {
     }));
   });
 
-  test('alarms on any event matched by the failed-jobs rule (AWS/Events MatchedEvents)', () => {
+  test('alarms on the JobsFailed metric of this pipeline, summed', () => {
     expect(alarms.JobsFailed).toEqual(expect.objectContaining({
-      Namespace: 'AWS/Events',
-      MetricName: 'MatchedEvents',
-      Dimensions: [{ Name: 'RuleName', Value: { Ref: expect.any(String) } }],
+      Namespace: 'CdkBulkModeration',
+      MetricName: 'JobsFailed',
+      Dimensions: [{ Name: 'Pipeline', Value: 'Stack/Pipeline' }],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     }));
   });
 
-  test('counts failed jobs with a rule on the default bus matching this pipeline\'s FAILED completion events', () => {
-    const rule = synthesized.template.toJSON().Resources[failedJobsRuleId(alarms.JobsFailed)];
-    expect(rule.Type).toBe('AWS::Events::Rule');
-    expect(rule.Properties.EventBusName).toBe('default');
-    expect(rule.Properties.EventPattern).toEqual({
-      'source': ['cdk-bulk-moderation'],
-      'detail-type': ['Moderation Job Completed'],
-      'detail': { pipeline: ['Stack/Pipeline'], status: ['FAILED'] },
-    });
-    // The rule only feeds the metric.
-    expect(rule.Properties.Targets).toBeUndefined();
+  test('counts failed jobs from the tracker\'s JSON line for each finished job, whatever the bus or engine', () => {
+    const filter = failedJobsFilter(synthesized);
+    expect(filter.LogGroupName).toEqual({ Ref: logicalId(synthesized.pipeline.trackerFunction.node.scope!.node.findChild('LogGroup')) });
+    expect(filter.FilterPattern).toBe('{ ($.message = "Job tracked") && ($.done IS TRUE) && ($.status = "FAILED") }');
+    expect(filter.MetricTransformations).toEqual([{
+      MetricNamespace: 'CdkBulkModeration',
+      MetricName: 'JobsFailed',
+      MetricValue: '1',
+      Dimensions: [{ Key: 'Pipeline', Value: '$.pipeline' }],
+    }]);
   });
 
   test('alarms when a tracking execution failed, timed out or was aborted (the sum of the three, one math expression)', () => {
@@ -209,24 +210,10 @@ describe('ModerationPipeline with an eventBus', () => {
     });
   });
 
-  test('puts the failed-jobs rule on that bus', () => {
-    const ruleId = failedJobsRuleId(alarmsOf(synthesized).JobsFailed);
-    expect(resourceProperties(synthesized.template, ruleId).EventBusName).toEqual({ Ref: logicalId(bus) });
-  });
-
-  // BUG (lib/private/pipeline-alarms.ts, JobsFailed): the metric's only dimension is
-  // RuleName = failedJobsRule.ruleName, i.e. { Ref: <rule> }. For a rule on a custom bus,
-  // CloudFormation's Ref returns '<bus name>|<rule name>' (aws-cloudformation/cloudformation-coverage-roadmap#1131),
-  // and EventBridge publishes that rule's metrics with the dimensions EventBusName and RuleName
-  // (awsdocs/amazon-eventbridge-user-guide#11, #17). The alarm therefore watches a metric that
-  // never exists and never fires for failed jobs when `eventBus` is given. It needs
-  // EventBusName = the bus name and RuleName = the bare rule name.
-  test.failing('counts failed jobs with the dimensions EventBusName and the bare RuleName of a rule on a custom bus', () => {
-    const alarm = alarmsOf(synthesized).JobsFailed;
-    expect(alarm.Dimensions).toContainEqual({ Name: 'EventBusName', Value: expect.anything() });
-    const ruleName = alarm.Dimensions.find((d: any) => d.Name === 'RuleName')?.Value;
-    expect(ruleName).toBeDefined();
-    expect(ruleName).not.toEqual({ Ref: expect.any(String) });
+  test('counts failed jobs without depending on the bus: no rule, the tracker\'s metric filter', () => {
+    expect(alarmsOf(synthesized).JobsFailed).toEqual(expect.objectContaining({ Namespace: 'CdkBulkModeration', MetricName: 'JobsFailed' }));
+    synthesized.template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(failedJobsFilter(synthesized)).toBeDefined();
   });
 });
 
@@ -295,12 +282,9 @@ describe('ModerationPipeline with dashboardEnabled and alarmsEnabled false', () 
     expect(widgets.filter((w) => w.type === 'metric')).toHaveLength(3);
   });
 
-  // BUG (lib/private/pipeline-dashboard.ts): the alarm status widget is added whatever the
-  // alarms, so without alarms the body holds {"type":"alarm","properties":{"alarms":[]}}. The
-  // CloudWatch API reference ("Dashboard Body Structure and Syntax", Properties of an Alarm Status
-  // Widget Object) says `alarms` "can have 1-100 ARNs" and is required, so PutDashboard should reject
-  // this body and the deployment of `dashboardEnabled: true, alarmsEnabled: false` fail.
-  test.failing('has no alarm status widget without alarms (an alarm widget needs 1 to 100 alarm ARNs)', () => {
+  // The CloudWatch API reference ("Dashboard Body Structure and Syntax", alarm status widget) requires
+  // 1-100 alarm ARNs, so a dashboard without alarms must have no alarm widget.
+  test('has no alarm status widget without alarms (an alarm widget needs 1 to 100 alarm ARNs)', () => {
     const alarmWidgets = widgets.filter((w) => w.type === 'alarm');
     for (const widget of alarmWidgets) expect(widget.properties.alarms.length).toBeGreaterThanOrEqual(1);
   });

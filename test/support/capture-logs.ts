@@ -1,3 +1,5 @@
+import { logOutput } from '../../lambda/shared/log';
+
 /** Silences console output during a test and hands back the JSON log lines written meanwhile. */
 export interface CapturedLogs {
   /** Every JSON log line so far, parsed. */
@@ -10,7 +12,10 @@ export interface CapturedLogs {
 export function captureLogs(): CapturedLogs {
   const written: string[] = [];
   const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
-  const spies = [jest.spyOn(console, 'log').mockImplementation(keep), jest.spyOn(console, 'error').mockImplementation(keep)];
+  const spies = [console, logOutput].flatMap((target) => [
+    jest.spyOn(target, 'log').mockImplementation(keep),
+    jest.spyOn(target, 'error').mockImplementation(keep),
+  ]);
   const lines = () =>
     written.flatMap((line) => {
       try {

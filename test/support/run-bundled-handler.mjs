@@ -11,6 +11,8 @@ if (!bundle) {
 }
 
 const stdout = process.stdout.write.bind(process.stdout);
+// Handlers write their JSON log lines straight to process.stdout (not through console): send them to stderr too.
+process.stdout.write = (...args) => process.stderr.write(...args);
 console.log = console.info = console.debug = (...args) => console.error(...args);
 
 let input = '';

@@ -14,6 +14,8 @@ const GET = 'RekognitionService.GetMediaAnalysisJob';
 const RUNNER = `
 import { pathToFileURL } from 'node:url';
 const [bundle] = process.argv.slice(1);
+const respond = process.stdout.write.bind(process.stdout);
+process.stdout.write = (...args) => process.stderr.write(...args);
 console.log = console.info = (...args) => console.error(...args);
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
@@ -26,7 +28,7 @@ for (const { exportName, event } of JSON.parse(input)) {
     results.push({ error: { name: error?.name, message: error?.message } });
   }
 }
-process.stdout.write(JSON.stringify(results));
+respond(JSON.stringify(results));
 `;
 
 interface Call { readonly exportName: 'onEvent' | 'isComplete'; readonly event: unknown }

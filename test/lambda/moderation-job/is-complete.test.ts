@@ -14,6 +14,7 @@ import { handleIsComplete } from '../../../lambda/moderation-job/is-complete';
 import type { IsCompleteRequest } from '../../../lambda/moderation-job/types';
 import { FULL_PROPERTIES, MINIMAL_PROPERTIES, RESPONSE_URL, createEvent } from './fixtures';
 import { FakeRuntime } from './runtime-double';
+import { logOutput } from '../../../lambda/shared/log';
 
 const rekognition = mockClient(RekognitionClient);
 const metadata = { $metadata: {} };
@@ -47,8 +48,8 @@ let logs: string[];
 beforeEach(() => {
   rekognition.reset();
   logs = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-  jest.spyOn(console, 'error').mockImplementation((line: string) => void logs.push(line));
+  jest.spyOn(logOutput, 'log').mockImplementation((line: string) => void logs.push(line));
+  jest.spyOn(logOutput, 'error').mockImplementation((line: string) => void logs.push(line));
 });
 afterEach(() => jest.restoreAllMocks());
 

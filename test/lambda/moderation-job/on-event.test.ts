@@ -14,6 +14,7 @@ import 'aws-sdk-client-mock-jest';
 import { handleOnEvent } from '../../../lambda/moderation-job/on-event';
 import { ADAPTER_ARN, FULL_PROPERTIES, MINIMAL_PROPERTIES, RESPONSE_URL, STACK_ID, createEvent, deleteEvent, updateEvent } from './fixtures';
 import { FakeRuntime } from './runtime-double';
+import { logOutput } from '../../../lambda/shared/log';
 
 const rekognition = mockClient(RekognitionClient);
 const metadata = { $metadata: {} };
@@ -32,8 +33,8 @@ let logs: string[];
 beforeEach(() => {
   rekognition.reset();
   logs = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-  jest.spyOn(console, 'error').mockImplementation((line: string) => void logs.push(line));
+  jest.spyOn(logOutput, 'log').mockImplementation((line: string) => void logs.push(line));
+  jest.spyOn(logOutput, 'error').mockImplementation((line: string) => void logs.push(line));
 });
 afterEach(() => jest.restoreAllMocks());
 
