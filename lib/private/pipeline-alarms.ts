@@ -30,47 +30,39 @@ export class PipelineAlarms extends Construct {
     super(scope, id);
     const period = Duration.minutes(5);
 
+    const alarmAt = (
+      id: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold = 1,
+      comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.alarms = [
-      new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: 'Manifest events reached the dead-letter queue: each message carries the error as attributes. Redrive after fixing the cause.',
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'TriggerErrors', {
-        alarmDescription: 'The trigger function failed (crash or timeout); its manifests are retried and reach the dead-letter queue if it keeps failing.',
-        metric: props.triggerFunction.metricErrors({ period, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'ManifestWaitingTooLong', {
-        alarmDescription: `A manifest has waited more than ${props.maxManifestWait.toHumanString()} for a job (all concurrent-job slots busy for long, or throttling).`,
-        metric: props.manifestQueue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-        threshold: props.maxManifestWait.toSeconds(),
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'JobsFailed', {
-        alarmDescription: 'A moderation job failed, or a manifest could never start one: see the completion event and the error report in the manifest\'s output folder.',
-        metric: failedJobsMetric(this, props, period),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'TrackingFailed', {
-        alarmDescription: 'A job-tracking execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
-        metric: unsuccessfulExecutions(props.trackingStateMachines, period),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      alarmAt('DeadLetterQueueNotEmpty',
+        'Manifest events reached the dead-letter queue: each message carries the error as attributes. Redrive after fixing the cause.',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })),
+      alarmAt('TriggerErrors',
+        'The trigger function failed (crash or timeout); its manifests are retried and reach the dead-letter queue if it keeps failing.',
+        props.triggerFunction.metricErrors({ period, statistic: 'Sum' })),
+      alarmAt('ManifestWaitingTooLong',
+        `A manifest has waited more than ${props.maxManifestWait.toHumanString()} for a job (all concurrent-job slots busy for long, or throttling).`,
+        props.manifestQueue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        props.maxManifestWait.toSeconds(),
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD),
+      alarmAt('JobsFailed',
+        'A moderation job failed, or a manifest could never start one: see the completion event and the error report in the manifest\'s output folder.',
+        failedJobsMetric(this, props, period)),
+      alarmAt('TrackingFailed',
+        'A job-tracking execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
+        unsuccessfulExecutions(props.trackingStateMachines, period)),
     ];
 
     if (props.alarmTopic) {
