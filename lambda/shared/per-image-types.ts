@@ -56,6 +56,8 @@ export interface WorkRound {
   mapResults: ObjectRef[];
   /** Seconds to wait before the round starts. */
   waitSeconds: number;
+  /** ItemBatcher's MaxItemsPerBatch for the round (see per-image-batching.ts). */
+  itemsPerBatch: number;
 }
 
 /** Prepare's output when the manifest can be processed. */
