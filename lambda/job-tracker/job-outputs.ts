@@ -4,7 +4,7 @@ import type { S3Location } from '../shared/completion-event';
 import { MalformedOutputError, openObject, readManifestSummary, scanResults } from '../shared/job-results';
 import { log } from '../shared/log';
 import type { ManifestStatistics, ModerationStatistics, TrackingInput } from '../shared/tracking-types';
-import { FlaggedListWriter } from './flagged-list-writer';
+import { JsonLinesWriter } from '../shared/jsonl-writer';
 
 // Loaded with import() once a job has finished, so polls never load the S3 SDK. One client per
 // container. Test-only: S3_FORCE_PATH_STYLE=true lets a local S3 server (s3rver) stand in for S3.
@@ -74,9 +74,9 @@ async function tallyResults(
     return null;
   }
 
-  const writer = new FlaggedListWriter(s3, { ...flaggedList, kmsKeyId: process.env[TrackerEnvironment.KMS_KEY_ID] || undefined });
+  const writer = new JsonLinesWriter(s3, { ...flaggedList, kmsKeyId: process.env[TrackerEnvironment.KMS_KEY_ID] || undefined });
   try {
-    const { moderation, firstUnreadable } = await scanResults(body, minConfidence, (image) => writer.add(image));
+    const { moderation, firstUnreadable } = await scanResults(body, minConfidence, (image) => writer.write(image));
     await writer.close();
     if (firstUnreadable) {
       log('WARN', 'Some result lines are unreadable; their images are not counted', {

@@ -1,5 +1,5 @@
 import { perImageKeys } from '../shared/per-image-keys';
-import { JsonLinesWriter, writeJsonLines } from '../shared/per-image-jsonl-writer';
+import { JsonLinesWriter, writeJsonLines } from '../shared/jsonl-writer';
 import { createS3Client } from '../shared/per-image-s3';
 import type { BatchInput, LineResult, ObjectRef } from '../shared/per-image-types';
 

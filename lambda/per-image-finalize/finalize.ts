@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { log } from '../shared/log';
 import { itemsPerBatch } from '../shared/per-image-batching';
 import { perImageKeys } from '../shared/per-image-keys';
-import { JsonLinesWriter } from '../shared/per-image-jsonl-writer';
+import { JsonLinesWriter } from '../shared/jsonl-writer';
 import { putJson, readJsonLines } from '../shared/per-image-s3';
 import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError, ObjectRef } from '../shared/per-image-types';
 import {

@@ -5,7 +5,7 @@ import { readManifestLines } from '../shared/manifest-reader';
 import { MANIFEST_MAX_BYTES, MANIFEST_MAX_LINES } from '../shared/manifest-validation';
 import { itemsPerBatch } from '../shared/per-image-batching';
 import { perImageKeys } from '../shared/per-image-keys';
-import { JsonLinesWriter } from '../shared/per-image-jsonl-writer';
+import { JsonLinesWriter } from '../shared/jsonl-writer';
 import type { ImageItem, InvalidLine, PrepareInput, PrepareOutput, RejectedManifest } from '../shared/per-image-types';
 
 export interface PrepareOptions {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { FlaggedListWriter } from '../../../lambda/job-tracker/flagged-list-writer';
+import { JsonLinesWriter } from '../../../lambda/shared/jsonl-writer';
 import { flaggedListKey } from '../../../lambda/job-tracker/job-outputs';
 import { captureLogs } from '../../support/capture-logs';
 
@@ -24,9 +24,9 @@ beforeEach(() => {
 });
 
 test('writes a small list with one PutObject', async () => {
-  const writer = new FlaggedListWriter(s3, target);
-  await writer.add(image(1));
-  await writer.add(image(2));
+  const writer = new JsonLinesWriter(s3, target);
+  await writer.write(image(1));
+  await writer.write(image(2));
   await writer.close();
 
   expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 1);
@@ -38,11 +38,11 @@ test('writes a small list with one PutObject', async () => {
 
 test('switches to a multipart upload past one part, keeping every line in order', async () => {
   // GIVEN parts of 1 KB (S3's real minimum is 5 MiB)
-  const writer = new FlaggedListWriter(s3, target, 1024);
+  const writer = new JsonLinesWriter(s3, target, 1024);
 
   // WHEN
   for (let index = 0; index < 100; index++) {
-    await writer.add(image(index));
+    await writer.write(image(index));
   }
   await writer.close();
 
@@ -69,8 +69,8 @@ test('abort drops a started multipart upload and never throws', async () => {
   const logs = captureLogs();
   try {
     s3Mock.on(AbortMultipartUploadCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
-    const writer = new FlaggedListWriter(s3, target, 10);
-    await writer.add(image(1));
+    const writer = new JsonLinesWriter(s3, target, 10);
+    await writer.write(image(1));
 
     await expect(writer.abort()).resolves.toBeUndefined();
 
@@ -82,8 +82,8 @@ test('abort drops a started multipart upload and never throws', async () => {
 });
 
 test('abort does nothing before a multipart upload started', async () => {
-  const writer = new FlaggedListWriter(s3, target);
-  await writer.add(image(1));
+  const writer = new JsonLinesWriter(s3, target);
+  await writer.write(image(1));
   await writer.abort();
 
   expect(s3Mock).not.toHaveReceivedAnyCommand();
