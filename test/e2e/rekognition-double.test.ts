@@ -47,7 +47,7 @@ async function useDouble(options: Partial<RekognitionDoubleOptions> = {}): Promi
 }
 
 async function put(bucket: string, key: string, body: string): Promise<void> {
-  await s3Client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  await s3Client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
 }
 
 async function read(location: { Bucket?: string; Name?: string } | undefined): Promise<string> {

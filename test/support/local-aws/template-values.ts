@@ -15,7 +15,8 @@ export interface TemplateValues {
   readonly attributes: Record<string, string>;
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
+/** A synthesized template (`Template.toJSON()` or the cdk.out file). */
+type Template = { readonly Resources?: Record<string, { Type: string; Properties?: any }> };
 
 /** Values for every resource of the template, by type; `overrides` win (e.g. chosen bucket names). */
 export function localValues(template: Template, overrides: Partial<TemplateValues> = {}): TemplateValues {
@@ -30,7 +31,7 @@ export function localValues(template: Template, overrides: Partial<TemplateValue
   const attributes: Record<string, string> = {};
   const arn = (service: string, resource: string, region = LOCAL_REGION, account = LOCAL_ACCOUNT) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
-  for (const [id, resource] of Object.entries(template.Resources)) {
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     const lower = id.toLowerCase();
     switch (resource.Type) {
       case 'AWS::S3::Bucket': {
@@ -85,7 +86,7 @@ export function localValues(template: Template, overrides: Partial<TemplateValue
   Object.assign(refs, overrides.refs);
   Object.assign(attributes, overrides.attributes);
   const values = { refs, attributes };
-  for (const [id, resource] of Object.entries(template.Resources)) {
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type === 'AWS::S3::Bucket' && resource.Properties?.BucketName !== undefined && overrides.refs?.[id] === undefined) {
       setBucket(id, resolveString(resource.Properties.BucketName, values));
     }

@@ -7,7 +7,7 @@ export type { Fault, FaultContext, FaultPredicate } from './faults';
 export { CallLog } from './calls';
 export type { RecordedCall } from './calls';
 export type { DoubleJob, JobFailure, JobStatus } from './jobs';
-export type { ManifestErrorMode } from './job-runner';
+export type { ManifestErrorMode, SummaryLineNumberKey } from './job-runner';
 export { LINE_ERROR_CODES, MAX_IMAGE_BYTES } from './bulk-analysis';
 export { CONTENT_TYPE_RULES, DEFAULT_MIN_CONFIDENCE, LABEL_RULES, moderateImageKey, isSupportedImageKey } from './labels';
 export type { ContentType, ImageModeration, ModerationLabel } from './labels';

@@ -9,6 +9,9 @@ import type { ReadFailure, S3View } from './s3-view';
 /** Manifest problems at start: StartMediaAnalysisJob raises them ('start') or the job FAILS with them ('job'). */
 export type ManifestErrorMode = 'start' | 'job';
 
+/** The documented (misspelt) key of a summary error's line number, or a corrected spelling. */
+export type SummaryLineNumberKey = 'line-numer' | 'line-number';
+
 export interface JobRunnerSettings {
   readonly clock: SimulatedClock;
   readonly view: S3View;
@@ -18,7 +21,7 @@ export interface JobRunnerSettings {
   readonly manifestErrors: ManifestErrorMode;
   readonly maxManifestLines: number;
   readonly maxManifestBytes: number;
-  readonly summaryLineNumberKey: 'line-numer' | 'line-number';
+  readonly summaryLineNumberKey: SummaryLineNumberKey | ((job: DoubleJob) => SummaryLineNumberKey);
   readonly projectVersions?: readonly string[];
   readonly jobIdSeed: string;
 }
@@ -137,6 +140,9 @@ export class JobRunner {
     }
     const minConfidence = job.OperationsConfig?.DetectModerationLabels?.MinConfidence;
     const analysis = await analyseManifest(job.manifest ?? '', this.settings.view, minConfidence);
+    const lineNumberKey = typeof this.settings.summaryLineNumberKey === 'function'
+      ? this.settings.summaryLineNumberKey(job)
+      : this.settings.summaryLineNumberKey;
     const summary = {
       version: '1.0',
       statistics: {
@@ -145,7 +151,7 @@ export class JobRunner {
         'invalid-json-lines': analysis.totalLines - analysis.validLines,
       },
       errors: analysis.errors.map((error) => ({
-        [this.settings.summaryLineNumberKey]: error.lineNumber,
+        [lineNumberKey]: error.lineNumber,
         ...(error.sourceRef !== undefined && { 'source-ref': error.sourceRef }),
         code: error.code,
         message: error.message,

@@ -4,7 +4,7 @@ import { SimulatedClock } from './clock';
 import { detectModerationLabels } from './detect-moderation-labels';
 import { FaultScript } from './faults';
 import { describeJob, DoubleJob, JobFailure } from './jobs';
-import { JobRunner, ManifestErrorMode } from './job-runner';
+import { JobRunner, ManifestErrorMode, SummaryLineNumberKey } from './job-runner';
 import { listJobs } from './list-jobs';
 import { exceptionStatus, Operation, OPERATIONS, TARGET_PREFIX } from './operations';
 import { S3View, S3ViewOptions } from './s3-view';
@@ -37,8 +37,8 @@ export interface RekognitionDoubleOptions {
   readonly maxManifestLines?: number;
   /** @default 50 MiB */
   readonly maxManifestBytes?: number;
-  /** The summary's line-number key: the documented 'line-numer' or a corrected 'line-number'. @default 'line-numer' */
-  readonly summaryLineNumberKey?: 'line-numer' | 'line-number';
+  /** The summary's line-number key: the documented 'line-numer' or a corrected 'line-number', fixed or per job. @default 'line-numer' */
+  readonly summaryLineNumberKey?: SummaryLineNumberKey | ((job: DoubleJob) => SummaryLineNumberKey);
   /** Adapters (ProjectVersion ARNs) that exist; others answer ResourceNotFoundException. @default any */
   readonly projectVersions?: readonly string[];
   /** Makes JobIds differ between doubles. @default 'rekognition-double' */

@@ -99,6 +99,8 @@ export class S3View {
       Bucket: bucket,
       Key: key,
       Body: body,
+      // Set here: the SDK's content-length detection warns on every string body otherwise.
+      ContentLength: Buffer.byteLength(body),
       ContentType: contentType,
       ...(kmsKeyId !== undefined && { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId }),
     }));
