@@ -20,6 +20,8 @@ import { checkManifest, ManifestRejectedError, reportWarnings } from './validate
 export interface BatchState {
   /** Set by the first LimitExceededException: later manifests are deferred without calling Rekognition. */
   capacityExhausted: boolean;
+  /** Set by the first call still throttled after the SDK's retries: later manifests are deferred without calling. */
+  throttled?: boolean;
 }
 
 export interface RecordContext {
@@ -71,10 +73,13 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     attempt,
   };
 
-  if (context.batch.capacityExhausted) {
-    const delaySeconds = retryDelaySeconds('capacity', attempt);
-    log('INFO', 'job deferred: no free job slot earlier in this batch', { ...fields, outcome: 'deferred', errorCode: 'LimitExceededException', delaySeconds, shortCircuited: true });
-    return { outcome: 'deferred', job, errorCode: 'LimitExceededException', delaySeconds, shortCircuited: true };
+  if (context.batch.capacityExhausted || context.batch.throttled) {
+    const [errorClass, code, reason] = context.batch.capacityExhausted
+      ? ['capacity', 'LimitExceededException', 'no free job slot'] as const
+      : ['throttled', 'ThrottlingException', 'throttled'] as const;
+    const delaySeconds = retryDelaySeconds(errorClass, attempt);
+    log('INFO', `job deferred: ${reason} earlier in this batch`, { ...fields, outcome: 'deferred', errorCode: code, delaySeconds, shortCircuited: true });
+    return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: true };
   }
 
   let error: unknown;
@@ -109,6 +114,8 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     case 'transient': {
       if (errorClass === 'capacity') {
         context.batch.capacityExhausted = true;
+      } else if (errorClass === 'throttled') {
+        context.batch.throttled = true;
       }
       const delaySeconds = retryDelaySeconds(errorClass, attempt);
       log('WARN', `job deferred: ${errorClass}`, { ...fields, outcome: 'deferred', errorCode: code, delaySeconds });

@@ -79,6 +79,24 @@ describe('processRecord', () => {
     expect(second.kind === 'processed' && second.manifests[0]).toMatchObject({ outcome: 'deferred', shortCircuited: true, errorCode: 'LimitExceededException' });
   });
 
+  test('marks the batch throttled when a call stays throttled after the SDK\'s retries, and defers the rest without calling', async () => {
+    rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new RekognitionServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
+    const batch: BatchState = { capacityExhausted: false };
+
+    const first = await processRecord(sqsRecord(s3EventBody({ key: 'a.jsonl' })), context(CONFIG, batch));
+    const second = await processRecord(sqsRecord(s3EventBody({ key: 'b.jsonl' })), context(CONFIG, batch));
+
+    expect(batch.throttled).toBe(true);
+    expect(batch.capacityExhausted).toBe(false);
+    const callsAfterFirst = rekognitionMock.commandCalls(StartMediaAnalysisJobCommand).length;
+    expect(callsAfterFirst).toBeGreaterThanOrEqual(1);
+    expect(second.kind === 'processed' && second.manifests[0]).toMatchObject({ outcome: 'deferred', shortCircuited: true, errorCode: 'ThrottlingException' });
+    expect(first.kind === 'processed' && first.manifests[0]).toMatchObject({ outcome: 'deferred', shortCircuited: false });
+    expect(second.kind === 'processed' && second.disposition).toMatchObject({ action: 'delay', delaySeconds: expect.any(Number) });
+    // the second manifest made no call of its own
+    expect(rekognitionMock.commandCalls(StartMediaAnalysisJobCommand)).toHaveLength(callsAfterFirst);
+  });
+
   test('writes the error report unencrypted by the handler when no key is configured', async () => {
     rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(new RekognitionServiceException({ name: 'InvalidManifestException', $fault: 'client', $metadata: {} }));
 
