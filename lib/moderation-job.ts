@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,14 +6,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ModerationEngine, ModerationEngineKind } from './moderation-engine';
 import { ModerationPipeline } from './moderation-pipeline';
 import { HandlerFunction } from './private/handler-function';
 import { acknowledgeJobFindings } from './private/job-acknowledgements';
-import { ModerationJobAttribute, ModerationJobProperty, ModerationJobResourceProperties } from './private/moderation-job-properties';
+import { ModerationJobAttribute, ModerationJobEngine, ModerationJobProperty, ModerationJobResourceProperties } from './private/moderation-job-properties';
 import { acknowledgeProviderFindings } from './private/provider-acknowledgements';
 import { PIPELINE_DEFAULTS } from './private/pipeline-defaults';
 import { grantRekognitionJobAccess } from './private/rekognition-job-grants';
-import { validateJobProps } from './private/validate-job-props';
+import { jobEngine, validateJobProps } from './private/validate-job-props';
 
 /**
  * Properties of a {@link ModerationJob}.
@@ -76,6 +77,17 @@ export interface ModerationJobProps {
   readonly projectVersion?: string;
 
   /**
+   * How the manifest is moderated. `ModerationEngine.perImage()` and `auto()` run it on the
+   * per-image workflow of `pipeline` (whose engine must be `perImage()` or `auto()`), with the
+   * pipeline's input bucket and manifest prefix, output location, key, minConfidence and adapter:
+   * the job's own settings must agree with them. The options of the engine given here are not
+   * used: the pipeline's workflow is.
+   *
+   * @default - the pipeline's engine when a pipeline is given, else ModerationEngine.bulk()
+   */
+  readonly engine?: ModerationEngine;
+
+  /**
    * The exact job name (1-64 characters: letters, digits, '_', '.', '-').
    *
    * @default - derived from the manifest's file name and a digest, with the pipeline's prefix
@@ -114,13 +126,16 @@ export interface ModerationJobProps {
 }
 
 /**
- * Starts one Amazon Rekognition bulk moderation job during `cdk deploy`.
+ * Moderates one manifest during `cdk deploy`: one Amazon Rekognition bulk analysis job, or, with
+ * engine `perImage()` (or `auto()` when the account is refused bulk analysis), one run of the
+ * pipeline's per-image workflow, which ends in the pipeline's completion event.
  *
- * Create starts the job (idempotently under CloudFormation retries); changing any property
- * starts a new job; Delete leaves the job's results in place (Rekognition has no stop API).
+ * Create starts the job or run (idempotently under CloudFormation retries); changing any property
+ * starts a new one; Delete leaves the results in place (Rekognition has no stop API; a per-image
+ * run is left to finish).
  */
 export class ModerationJob extends Construct {
-  /** The Rekognition JobId. */
+  /** The Rekognition JobId, or the ARN of the per-image run's execution. */
   public readonly jobId: string;
   /** The JobName given to Rekognition. */
   public readonly jobName: string;
@@ -132,11 +147,23 @@ export class ModerationJob extends Construct {
   public readonly summaryLocation?: string;
   /** The custom resource. */
   public readonly resource: CustomResource;
+  /** How the manifest is moderated. */
+  public readonly engine: ModerationEngine;
 
   constructor(scope: Construct, id: string, props: ModerationJobProps) {
     super(scope, id);
     validateJobProps(this.node.path, props);
     const pipeline = props.pipeline;
+    this.engine = jobEngine(props);
+    const startsBulkJobs = this.engine.kind !== ModerationEngineKind.PER_IMAGE;
+    // Validated: a pipeline with a per-image workflow whenever the engine uses one.
+    const perImageStateMachine = this.engine.usesPerImage ? pipeline!.perImageStateMachine! : undefined;
+    const perImageExecutions = perImageStateMachine && Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${perImageStateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const outputBucket = (props.outputBucket ?? pipeline?.outputBucket)!;
     const outputPrefix = props.outputPrefix ?? pipeline?.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
     const encryptionKey = props.encryptionKey ?? pipeline?.encryptionKey;
@@ -156,19 +183,31 @@ export class ModerationJob extends Construct {
       exportName: 'onEvent',
       description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
     });
-    grantRekognitionJobAccess(onEvent.role, {
-      inputBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
-      outputBucket,
-      outputPrefix,
-      encryptionKey,
-      projectVersion,
-    });
+    if (startsBulkJobs) {
+      grantRekognitionJobAccess(onEvent.role, {
+        inputBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
+        outputBucket,
+        outputPrefix,
+        encryptionKey,
+        projectVersion,
+      });
+    }
+    // A per-image run reads and writes nothing with this role: the workflow's own roles do.
+    if (perImageStateMachine && perImageExecutions) {
+      perImageStateMachine.grantStartExecution(onEvent.role);
+      onEvent.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+    }
     const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
       ...handlerOptions,
       exportName: 'isComplete',
       description: 'Checks whether the job of a ModerationJob custom resource has finished',
     }) : undefined;
-    isComplete?.role.addToPrincipalPolicy(jobStatusStatement());
+    if (startsBulkJobs) {
+      isComplete?.role.addToPrincipalPolicy(jobStatusStatement());
+    }
+    if (perImageExecutions) {
+      isComplete?.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+    }
 
     const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const provider = new cr.Provider(this, 'Provider', {
@@ -195,6 +234,9 @@ export class ModerationJob extends Construct {
       JobName: props.jobName,
       JobNamePrefix: pipeline?.jobNamePrefix,
       [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
+      // Left out for bulk: resources deployed before the property existed keep their properties.
+      [ModerationJobProperty.ENGINE]: ENGINE_PROPERTY[this.engine.kind],
+      [ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN]: perImageStateMachine?.stateMachineArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -214,12 +256,25 @@ export class ModerationJob extends Construct {
       onEventRole: onEvent.role,
       isCompleteRole: isComplete?.role,
       provider,
+      startsBulkJobs,
       readBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
       outputBucket,
       outputPrefix,
       projectVersion,
+      perImageExecutions,
     });
   }
+}
+
+const ENGINE_PROPERTY: Readonly<Record<ModerationEngineKind, ModerationJobResourceProperties['Engine']>> = {
+  [ModerationEngineKind.BULK]: undefined,
+  [ModerationEngineKind.PER_IMAGE]: ModerationJobEngine.PER_IMAGE,
+  [ModerationEngineKind.AUTO]: ModerationJobEngine.AUTO,
+};
+
+/** DescribeExecution on the per-image workflow's executions (a retried Create, and isComplete). */
+function describeRunsStatement(executionsArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid: 'DescribePerImageRuns', actions: ['states:DescribeExecution'], resources: [executionsArn] });
 }
 
 function jobStatusStatement(): iam.PolicyStatement {

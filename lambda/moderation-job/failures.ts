@@ -64,3 +64,29 @@ export function getFailed(jobId: string, error: unknown): Error {
   const advice = GET_ADVICE[errorCode(error)] ?? 'see the error above; the custom resource handler logs have details.';
   return new ModerationJobError(`Could not read the status of moderation job ${jobId}: ${describeError(error)}. Fix: ${advice}`, error);
 }
+
+const PER_IMAGE_START_ADVICE: Readonly<Record<string, string>> = {
+  AccessDeniedException: "grant the custom resource's role states:StartExecution on the per-image state machine and states:DescribeExecution on its executions.",
+  StateMachineDoesNotExist: 'check that the pipeline given to the ModerationJob (and its per-image workflow) is deployed in this account and Region.',
+  InvalidArn: 'PerImageStateMachineArn must be the ARN of the pipeline\'s per-image state machine.',
+  ExecutionLimitExceeded: 'the account has too many open Step Functions executions; wait for some to end, then deploy again.',
+  ExecutionDoesNotExist: 'the run of this resource was started but cannot be found; change any property of the resource to start a new run.',
+};
+
+const DESCRIBE_ADVICE: Readonly<Record<string, string>> = {
+  AccessDeniedException: "grant the custom resource's role states:DescribeExecution on the per-image state machine's executions.",
+  ExecutionDoesNotExist: 'Step Functions keeps the history of ended executions for 90 days; change any property of the resource to start a new run.',
+};
+
+/** StartExecution (or the DescribeExecution of a run that already existed) failed. */
+export function perImageStartFailed(logicalId: string, manifestUri: string, stateMachineArn: string, error: unknown): Error {
+  const advice = PER_IMAGE_START_ADVICE[errorCode(error)] ?? 'see the error above; the custom resource handler logs have details.';
+  return new ModerationJobError(`ModerationJob ${logicalId}: could not start the per-image run of ${manifestUri} on ${stateMachineArn}: `
+    + `${describeError(error)}. Fix: ${advice}`, error);
+}
+
+/** DescribeExecution of a per-image run failed with an error that retrying cannot fix. */
+export function describeRunFailed(executionArn: string, error: unknown): Error {
+  const advice = DESCRIBE_ADVICE[errorCode(error)] ?? 'see the error above; the custom resource handler logs have details.';
+  return new ModerationJobError(`Could not read the status of per-image run ${executionArn}: ${describeError(error)}. Fix: ${advice}`, error);
+}

@@ -1,7 +1,9 @@
 import { GetMediaAnalysisJobCommand, type GetMediaAnalysisJobCommandOutput, type S3Object } from '@aws-sdk/client-rekognition';
 import { classifyError, errorCode } from '../shared/errors';
 import { log } from '../shared/log';
+import { isExecutionArn } from '../shared/per-image-run';
 import { getFailed } from './failures';
+import { checkPerImageRun } from './per-image-status';
 import { parseProperties } from './properties';
 import type { HandlerRuntime } from './runtime';
 import type { CompletedJobData, IsCompleteRequest, IsCompleteResponse } from './types';
@@ -12,7 +14,7 @@ const RUNNING: ReadonlySet<string> = new Set(['CREATED', 'QUEUED', 'IN_PROGRESS'
  * Called by the provider framework with onEvent's response merged into the event, until it
  * answers IsComplete: true, throws, or the provider's total timeout passes.
  */
-export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<HandlerRuntime, 'rekognition'>): Promise<IsCompleteResponse> {
+export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<HandlerRuntime, 'rekognition' | 'sfn'>): Promise<IsCompleteResponse> {
   const context = {
     RequestType: event.RequestType,
     LogicalResourceId: event.LogicalResourceId,
@@ -28,6 +30,9 @@ export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<H
   const jobId = event.PhysicalResourceId;
   if (typeof jobId !== 'string' || jobId === '') {
     throw new Error(`ModerationJob ${event.LogicalResourceId}: isComplete request without a PhysicalResourceId (JobId)`);
+  }
+  if (isExecutionArn(jobId)) {
+    return checkPerImageRun(jobId, context, runtime);
   }
 
   let job: GetMediaAnalysisJobCommandOutput;

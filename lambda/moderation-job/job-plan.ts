@@ -78,11 +78,13 @@ export function planJob(identity: JobIdentity, props: JobProperties): JobPlan {
   };
 }
 
-export function jobData(jobId: string, plan: JobPlan): ModerationJobData {
+/** The attributes of a job; engine 'per-image' when jobId is a per-image execution's ARN. */
+export function jobData(jobId: string, plan: JobPlan, engine?: 'per-image'): ModerationJobData {
   return {
     JobId: jobId,
     JobName: plan.jobName,
     OutputPrefix: plan.outputPrefix,
     ClientRequestToken: plan.token,
+    ...(engine !== undefined && { Engine: engine }),
   };
 }

@@ -1,15 +1,17 @@
 import { errorCode } from '../shared/errors';
 import { log } from '../shared/log';
+import { isExecutionArn } from '../shared/per-image-run';
 import { jobData, planJob } from './job-plan';
 import { canonicalProperties, parseProperties } from './properties';
 import type { HandlerRuntime } from './runtime';
-import { startJob } from './start-job';
+import { startRun } from './start-run';
 import type { OnEventRequest, OnEventResponse } from './types';
 
 /**
- * Create starts a job; Update starts a new one (new physical id, so CloudFormation then deletes
- * the old one) only when a property changed; Delete never calls Rekognition: there is no API to
- * stop or delete a job, and its results stay in place.
+ * Create starts a job (or a per-image run, see startRun); Update starts a new one (new physical
+ * id, so CloudFormation then deletes the old one) only when a property changed; Delete calls
+ * nothing: there is no API to stop or delete a bulk job, a per-image run is left to finish, and
+ * the results stay in place.
  */
 export async function handleOnEvent(event: OnEventRequest, runtime: HandlerRuntime): Promise<OnEventResponse> {
   // Only these fields are logged: the event also carries the presigned ResponseURL.
@@ -56,7 +58,8 @@ async function dispatch(event: OnEventRequest, runtime: HandlerRuntime): Promise
       if (typeof jobId !== 'string' || jobId === '') {
         throw new Error(`ModerationJob ${event.LogicalResourceId}: Update request without a PhysicalResourceId`);
       }
-      return { PhysicalResourceId: jobId, Data: jobData(jobId, planJob(event, parseProperties(event.ResourceProperties))) };
+      const plan = planJob(event, parseProperties(event.ResourceProperties));
+      return { PhysicalResourceId: jobId, Data: jobData(jobId, plan, isExecutionArn(jobId) ? 'per-image' : undefined) };
     }
     case 'Delete':
       // Whatever the physical id is (a JobId, or a marker left by a failed Create), the
@@ -68,7 +71,6 @@ async function dispatch(event: OnEventRequest, runtime: HandlerRuntime): Promise
 }
 
 async function start(event: OnEventRequest, runtime: HandlerRuntime): Promise<OnEventResponse> {
-  const plan = planJob(event, parseProperties(event.ResourceProperties));
-  const jobId = await startJob(event.LogicalResourceId, plan, runtime);
-  return { PhysicalResourceId: jobId, Data: jobData(jobId, plan) };
+  const props = parseProperties(event.ResourceProperties);
+  return startRun(event.LogicalResourceId, planJob(event, props), props, runtime);
 }

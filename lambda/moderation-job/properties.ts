@@ -1,4 +1,7 @@
-import { ModerationJobProperty } from '../../lib/private/moderation-job-properties';
+import { ModerationJobEngine, ModerationJobProperty } from '../../lib/private/moderation-job-properties';
+import { isStateMachineArn } from '../shared/per-image-run';
+
+export type JobEngine = typeof ModerationJobEngine[keyof typeof ModerationJobEngine];
 
 /** The resource properties after parsing: typed values, optional ones undefined when absent. */
 export interface JobProperties {
@@ -13,7 +16,13 @@ export interface JobProperties {
   readonly jobName?: string;
   readonly jobNamePrefix: string;
   readonly waitForCompletion: boolean;
+  /** Absent: 'bulk' (as the property is left out for bulk). */
+  readonly engine?: Exclude<JobEngine, 'bulk'>;
+  /** Set for engines 'per-image' and 'auto'. */
+  readonly perImageStateMachineArn?: string;
 }
+
+const ENGINES: ReadonlySet<string> = new Set<string>(Object.values(ModerationJobEngine));
 
 export const DEFAULT_JOB_NAME_PREFIX = 'moderation-';
 
@@ -125,6 +134,22 @@ export function parseProperties(raw: Readonly<Record<string, unknown>> | undefin
     problems.push(`${ModerationJobProperty.WAIT_FOR_COMPLETION} must be 'true' or 'false' (given ${describe(waitText)})`);
   }
 
+  // '' counts as absent, like the other optional properties: bulk.
+  const engineText = optional(ModerationJobProperty.ENGINE) ?? ModerationJobEngine.BULK;
+  if (!ENGINES.has(engineText)) {
+    problems.push(`${ModerationJobProperty.ENGINE} must be 'bulk', 'per-image' or 'auto' (given ${describe(engineText)})`);
+  }
+  const engine = engineText as JobEngine;
+  const perImageStateMachineArn = optional(ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN);
+  if (ENGINES.has(engine) && engine !== ModerationJobEngine.BULK
+    && (perImageStateMachineArn === undefined || !isStateMachineArn(perImageStateMachineArn))) {
+    problems.push(`${ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN} must be a state machine ARN with ${ModerationJobProperty.ENGINE} '${engine}' `
+      + `(given ${describe(perImageStateMachineArn ?? '')})`);
+  }
+  if (engine === ModerationJobEngine.BULK && perImageStateMachineArn !== undefined) {
+    problems.push(`${ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN} only applies with ${ModerationJobProperty.ENGINE} 'per-image' or 'auto' (given with 'bulk')`);
+  }
+
   if (problems.length > 0) {
     throw new InvalidPropertiesError(problems);
   }
@@ -140,6 +165,8 @@ export function parseProperties(raw: Readonly<Record<string, unknown>> | undefin
     jobName,
     jobNamePrefix,
     waitForCompletion: waitText === 'true',
+    ...(engine !== ModerationJobEngine.BULK && { engine }),
+    ...(perImageStateMachineArn !== undefined && { perImageStateMachineArn }),
   };
 }
 

@@ -1,8 +1,15 @@
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
+import type { LazySfn } from '../shared/lazy-clients';
 
 /** Everything the handlers need from the outside, injectable so tests run without waiting. */
 export interface HandlerRuntime {
   readonly rekognition: Pick<RekognitionClient, 'send'>;
+  /**
+   * The Step Functions client, loaded on first use: only per-image runs need it.
+   *
+   * @default lazySfn
+   */
+  readonly sfn?: () => Promise<LazySfn>;
   readonly sleep: (milliseconds: number) => Promise<void>;
   readonly now: () => number;
   /** A number in [0, 1) for backoff jitter. */

@@ -23,10 +23,13 @@ export interface OnEventRequest {
 
 /** Attributes every onEvent response carries (see ModerationJobAttribute). */
 export interface ModerationJobData {
+  /** Rekognition JobId, or the per-image execution's ARN. */
   readonly JobId: string;
   readonly JobName: string;
   readonly OutputPrefix: string;
   readonly ClientRequestToken: string;
+  /** Only for a per-image run. */
+  readonly Engine?: 'per-image';
 }
 
 export interface OnEventResponse {

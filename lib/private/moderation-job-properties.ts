@@ -37,6 +37,23 @@ export interface ModerationJobResourceProperties {
   readonly JobNamePrefix?: string;
   /** 'true' makes the deployment wait until the job has finished (and fail if the job fails). */
   readonly WaitForCompletion: 'true' | 'false';
+  /**
+   * How the manifest is moderated: 'bulk' (StartMediaAnalysisJob), 'per-image' (an execution of
+   * PerImageStateMachineArn), or 'auto' (bulk, and per image when StartMediaAnalysisJob answers
+   * AccessDeniedException). Left out for bulk, so that stacks deployed before the property existed
+   * keep their properties (and their job) unchanged.
+   *
+   * @default 'bulk'
+   */
+  readonly Engine?: 'bulk' | 'per-image' | 'auto';
+  /**
+   * ARN of the pipeline's per-image state machine; required with Engine 'per-image' and 'auto',
+   * not allowed with 'bulk'. The run uses the pipeline's output location, key, MinConfidence and
+   * adapter, so the construct requires the job's to match them.
+   *
+   * @default - none (Engine 'bulk')
+   */
+  readonly PerImageStateMachineArn?: string;
 }
 
 /** Property names of the ModerationJob custom resource. */
@@ -52,25 +69,36 @@ export const ModerationJobProperty = {
   JOB_NAME: 'JobName',
   JOB_NAME_PREFIX: 'JobNamePrefix',
   WAIT_FOR_COMPLETION: 'WaitForCompletion',
+  ENGINE: 'Engine',
+  PER_IMAGE_STATE_MACHINE_ARN: 'PerImageStateMachineArn',
 } as const satisfies Record<string, keyof ModerationJobResourceProperties>;
+
+/** Values of the Engine property. */
+export const ModerationJobEngine = {
+  BULK: 'bulk',
+  PER_IMAGE: 'per-image',
+  AUTO: 'auto',
+} as const satisfies Record<string, NonNullable<ModerationJobResourceProperties['Engine']>>;
 
 /**
  * Attribute names (Fn::GetAtt) the ModerationJob custom resource returns.
- * The physical resource id is the JobId.
+ * The physical resource id is the JobId: a Rekognition JobId, or the per-image execution's ARN.
  */
 export const ModerationJobAttribute = {
-  /** Rekognition JobId (always). */
+  /** Rekognition JobId, or the ARN of the per-image workflow's execution (always). */
   JOB_ID: 'JobId',
   /** JobName given to Rekognition (always). */
   JOB_NAME: 'JobName',
   /** S3KeyPrefix under which Rekognition writes the results (always). */
   OUTPUT_PREFIX: 'OutputPrefix',
-  /** ClientRequestToken of the StartMediaAnalysisJob call (always). */
+  /** ClientRequestToken of the StartMediaAnalysisJob call, also the per-image execution's name (always). */
   CLIENT_REQUEST_TOKEN: 'ClientRequestToken',
+  /** 'per-image' when the manifest ran per image (Engine 'per-image', or 'auto' after a refusal); absent for a bulk job. */
+  ENGINE: 'Engine',
   /** s3://bucket/key of the output manifest (only with WaitForCompletion 'true'). */
   RESULTS_LOCATION: 'ResultsLocation',
   /** s3://bucket/key of the manifest summary (only with WaitForCompletion 'true'). */
   SUMMARY_LOCATION: 'SummaryLocation',
-  /** Final job status, SUCCEEDED (only with WaitForCompletion 'true'). */
+  /** Final job (or per-image run) status, SUCCEEDED (only with WaitForCompletion 'true'). */
   STATUS: 'Status',
 } as const;

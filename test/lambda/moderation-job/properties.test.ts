@@ -118,7 +118,9 @@ describe('parseProperties', () => {
   });
 
   test('knows every property name of the shared contract', () => {
-    const all = Object.fromEntries(Object.values(ModerationJobProperty).map((name) => [name, FULL_PROPERTIES[name as keyof typeof FULL_PROPERTIES] ?? 'job-1']));
+    // Engine and PerImageStateMachineArn are checked together: give them values that go together.
+    const valid: Record<string, string> = { ...FULL_PROPERTIES, Engine: 'auto', PerImageStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:PerImage' };
+    const all = Object.fromEntries(Object.values(ModerationJobProperty).map((name) => [name, valid[name] ?? 'job-1']));
     expect(() => parseProperties(all)).not.toThrow();
   });
 });
