@@ -1,7 +1,7 @@
 import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { SQSRecord } from 'aws-lambda';
-import { errorAdvice, ValidationSection, writeErrorReport } from '../shared/error-report';
+import type { ValidationSection } from '../shared/error-report';
 import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../shared/job-request';
 import { log } from '../shared/log';
@@ -11,10 +11,9 @@ import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import { decideDisposition } from './disposition';
 import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
-import { runPerImage } from './run-per-image';
 import { fallbackReason, isBulkAnalysisRefused } from './start-per-image';
 import { startTracking, TrackingStart, trackingInput } from './start-tracking';
-import { checkManifest, ManifestRejectedError, reportWarnings } from './validate-manifest';
+import type { ManifestValidation } from '../shared/manifest-validation';
 
 /** Shared by the records of one batch. */
 export interface BatchState {
@@ -91,7 +90,9 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     }
     const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
     if (response.JobId) {
-      const validationReport = validation?.verdict === 'warnings' ? await reportWarnings(job, response.JobId, validation, context.config, fields) : undefined;
+      const validationReport = validation?.verdict === 'warnings'
+        ? await (await import('./validate-manifest')).reportWarnings(job, response.JobId, validation, context.config, fields)
+        : undefined;
       const tracking = await track(job, trackingInput(job, context.config, { jobId: response.JobId }), fields, attempt, context.config);
       if (tracking.failure) return tracking.failure;
       log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
@@ -122,7 +123,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false };
     }
     case 'permanent':
-      return reject(job, code, message, fields, attempt, context.config, error instanceof ManifestRejectedError ? error.validation : undefined);
+      return reject(job, code, message, fields, attempt, context.config, (error as { validation?: ValidationSection }).validation);
     case 'unexpected':
       log('ERROR', 'unexpected failure', { ...fields, errorCode: code, error: message });
       return { outcome: 'failed', job, errorCode: code, message };
@@ -139,6 +140,7 @@ async function reject(
   validation?: ValidationSection,
 ): Promise<ManifestOutcome> {
   const { outputBucket, kmsKeyId } = config.settings;
+  const { errorAdvice, writeErrorReport } = await import('../shared/error-report');
   const report = {
     manifest: { bucket: job.manifest.bucket, key: job.manifest.key, version: job.manifest.version ?? null },
     token: job.token,
@@ -164,6 +166,20 @@ async function reject(
   if (tracking.failure) return tracking.failure;
   log('ERROR', 'manifest rejected', { ...fields, outcome: 'rejected', errorCode: code, error: message, errorReport, tracking: tracking.state });
   return { outcome: 'rejected', job, errorCode: code, errorReport };
+}
+
+/**
+ * Everything below runs only on some paths (validation reads the manifest through the lazily
+ * loaded S3 client anyway; per-image runs only with those engines), so it is loaded on first
+ * use and stays out of the cold start.
+ */
+async function checkManifest(manifest: JobIdentity['manifest'], config: TriggerConfig, fields: Record<string, unknown>): Promise<ManifestValidation | undefined> {
+  if (config.validateManifests === false) return undefined;
+  return (await import('./validate-manifest')).checkManifest(manifest, config, fields);
+}
+
+async function runPerImage(...args: Parameters<typeof import('./run-per-image').runPerImage>): Promise<ManifestOutcome> {
+  return (await import('./run-per-image')).runPerImage(...args);
 }
 
 /** Starts the tracking execution; when that fails the manifest is not done (see deferOrFail). */

@@ -1,20 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachine as LocalStateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 
-// aws-local-stepfunctions 3 calls Promise.withResolvers (Node >= 22); this is its Node 20 stand-in.
-const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
-promiseStatics.withResolvers ??= function withResolvers<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
-// Loaded after the polyfill on purpose.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
+import { StateMachine } from './local-step-functions';
 
 export type { StateMachineDefinition };
 

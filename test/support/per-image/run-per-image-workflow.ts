@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { emulateDistributedMap, MapRun } from './distributed-map-emulator';
-import { StateMachine } from './local-step-functions';
+import { StateMachine } from '../local-step-functions';
 
 /**
  * Runs the synthesized per-image definition locally: aws-local-stepfunctions executes every state
