@@ -1,27 +1,17 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HandlerFunction } from './handler-function';
 import { PerImageEnvironment as Env } from './per-image-environment';
 import type { PerImageSizing } from './per-image-sizing';
+import type { PerImageWorkflowProps } from './per-image-workflow';
 
-export interface PerImageFunctionsProps {
-  readonly outputBucket: s3.IBucket;
-  readonly outputPrefix: string;
-  readonly encryptionKey: kms.IKey;
-  readonly imageBuckets: s3.IBucket[];
-  readonly manifestBucket?: s3.IBucket;
-  readonly manifestPrefix?: string;
-  readonly minConfidence?: number;
-  readonly projectVersion?: string;
-  readonly maxFailureShare: number;
+/** The workflow's settings the functions need, with the workflow's sizing of a run. */
+export interface PerImageFunctionsProps extends Pick<PerImageWorkflowProps,
+  'outputBucket' | 'outputPrefix' | 'encryptionKey' | 'imageBuckets' | 'manifestBucket' | 'manifestPrefix'
+  | 'minConfidence' | 'projectVersion' | 'maxFailureShare' | 'logRetention' | 'removalPolicy'> {
   readonly sizing: PerImageSizing;
   readonly maxRounds: number;
-  readonly logRetention: logs.RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
 }
 
 /** Express children may run 5 minutes: the batch function must answer before that. */
