@@ -11,6 +11,7 @@ import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import { decideDisposition } from './disposition';
 import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
+import { rememberedRefusal, rememberRefusal } from './bulk-refusal';
 import { fallbackReason, isBulkAnalysisRefused } from './start-per-image';
 import { startTracking, TrackingStart, trackingInput } from './start-tracking';
 import type { ManifestValidation } from '../shared/manifest-validation';
@@ -88,6 +89,10 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     if (context.config.engine === 'per-image') {
       return await runPerImage(job, context.config, fields, attempt);
     }
+    const remembered = context.config.engine === 'auto' ? rememberedRefusal() : undefined;
+    if (remembered !== undefined) {
+      return await runPerImage(job, context.config, fields, attempt, remembered);
+    }
     const response = await context.rekognition.send(new StartMediaAnalysisJobCommand(request));
     if (response.JobId) {
       const validationReport = validation?.verdict === 'warnings'
@@ -104,7 +109,9 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
   }
 
   if (context.config.engine === 'auto' && isBulkAnalysisRefused(error)) {
-    return runPerImage(job, context.config, fields, attempt, fallbackReason(error));
+    const reason = fallbackReason(error);
+    rememberRefusal(reason);
+    return runPerImage(job, context.config, fields, attempt, reason);
   }
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);

@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { forgetRefusal, REMEMBER_REFUSAL_MS } from '../../../lambda/trigger/bulk-refusal';
 import { loadConfig } from '../../../lambda/trigger/config';
 import { processRecord } from '../../../lambda/trigger/process-record';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
@@ -51,7 +52,11 @@ beforeEach(() => {
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from(MANIFEST)]), ContentLength: MANIFEST.length }));
   logs = captureLogs();
 });
-afterEach(() => logs.restore());
+afterEach(() => {
+  logs.restore();
+  forgetRefusal();
+  jest.useRealTimers();
+});
 
 test("engine 'per-image' never calls StartMediaAnalysisJob and starts one per-image run named after the token", async () => {
   const outcome = await process('per-image');
@@ -86,6 +91,24 @@ test("engine 'auto' falls back to the per-image run when bulk analysis is refuse
   });
   expect(s3).not.toHaveReceivedCommand(PutObjectCommand); // no error report: the manifest is not rejected
   expect(outcome).toMatchObject({ disposition: { action: 'ack' }, manifests: [{ outcome: 'started', job: { engine: 'per-image' } }] });
+});
+
+test("engine 'auto' sends the container's next manifests per image without asking again, for 15 minutes", async () => {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  rekognitionMock.on(StartMediaAnalysisJobCommand).rejects(rekognitionError('AccessDeniedException'));
+  await process('auto');
+  const first = JSON.parse(executionsOf(PER_IMAGE)[0].input!);
+
+  await process('auto');
+
+  expect(rekognitionMock).toHaveReceivedCommandTimes(StartMediaAnalysisJobCommand, 1);
+  expect(executionsOf(PER_IMAGE)).toHaveLength(2);
+  // the same reason, so a duplicate delivery still sends byte-identical input
+  expect(JSON.parse(executionsOf(PER_IMAGE)[1].input!).fallbackReason).toBe(first.fallbackReason);
+
+  jest.setSystemTime(Date.now() + REMEMBER_REFUSAL_MS + 1);
+  await process('auto');
+  expect(rekognitionMock).toHaveReceivedCommandTimes(StartMediaAnalysisJobCommand, 2);
 });
 
 test("engine 'auto' rejects a bad manifest as bulk does, without falling back", async () => {
