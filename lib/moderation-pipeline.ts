@@ -157,48 +157,13 @@ export class ModerationPipeline extends Construct {
     this.completionTopic = props.completionTopic ?? (props.createCompletionTopic
       ? new sns.Topic(this, 'CompletionTopic', { masterKey: this.encryptionKey, enforceSSL: true })
       : undefined);
-    const tracking = new JobTracking(this, 'Tracking', {
-      pipelineId: this.pipelineId,
-      outputBucket: this.outputBucket,
-      outputPrefix: this.outputPrefix,
-      encryptionKey: this.encryptionKey,
-      pollInterval: props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval,
-      trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,
-      eventBus: props.eventBus,
-      completionTopic: this.completionTopic,
-      logRetention,
-      removalPolicy,
-    });
+    const tracking = this.addTracking(props, trigger, logRetention, removalPolicy);
     this.trackingStateMachine = tracking.stateMachine;
     this.trackerFunction = tracking.tracker.function;
-    if (this.completionTopic?.masterKey) {
-      this.completionTopic.masterKey.grant(this.trackingStateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
-    }
-    this.trackingStateMachine.grantStartExecution(trigger.handler.role);
-    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, this.trackingStateMachine.stateMachineArn);
     this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
-
-    this.alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
-      ? new PipelineAlarms(this, 'Alarms', {
-        manifestQueue: this.manifestQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        triggerFunction: this.triggerFunction,
-        trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
-        trackerLogGroup: tracking.tracker.logGroup,
-        pipelineId: this.pipelineId,
-        maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
-        alarmTopic: props.alarmTopic,
-      }).alarms
-      : [];
-    if (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled) {
-      this.dashboard = createPipelineDashboard(this, 'Dashboard', {
-        manifestQueue: this.manifestQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        triggerFunction: this.triggerFunction,
-        trackingStateMachine: this.trackingStateMachine,
-        alarms: this.alarms,
-      });
-    }
+    const operations = this.addOperations(props, tracking);
+    this.alarms = operations.alarms;
+    this.dashboard = operations.dashboard;
 
     this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
     acknowledgePipelineFindings(this, {
@@ -287,6 +252,54 @@ export class ModerationPipeline extends Construct {
       environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
     }
     return environment;
+  }
+
+  /** One tracking execution per manifest, started by the trigger, publishing the completion event. */
+  private addTracking(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): JobTracking {
+    const tracking = new JobTracking(this, 'Tracking', {
+      pipelineId: this.pipelineId,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      pollInterval: props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval,
+      trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,
+      eventBus: props.eventBus,
+      completionTopic: this.completionTopic,
+      logRetention,
+      removalPolicy,
+    });
+    if (this.completionTopic?.masterKey) {
+      this.completionTopic.masterKey.grant(tracking.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
+    tracking.stateMachine.grantStartExecution(trigger.handler.role);
+    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, tracking.stateMachine.stateMachineArn);
+    return tracking;
+  }
+
+  /** The alarms (unless turned off) and the dashboard (when asked for). */
+  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
+    const alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
+      ? new PipelineAlarms(this, 'Alarms', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
+        trackerLogGroup: tracking.tracker.logGroup,
+        pipelineId: this.pipelineId,
+        maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
+        alarmTopic: props.alarmTopic,
+      }).alarms
+      : [];
+    const dashboard = (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled)
+      ? createPipelineDashboard(this, 'Dashboard', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachine: this.trackingStateMachine,
+        alarms,
+      })
+      : undefined;
+    return { alarms, dashboard };
   }
 
   /** With engines perImage() and auto(): the per-image workflow, and the trigger's way to it. */
