@@ -1,5 +1,6 @@
 import { fateOf } from '../../support/local-aws/manifest-fates';
 import { expectJob, expectRejected, ref, uploadManifest, useMatrixPipeline } from './matrix-pipeline';
+import { retryDelaySeconds } from '../../../lambda/shared/errors';
 
 // Rekognition and Step Functions answering with errors: every manifest still ends in a job, a
 // rejection with its event, a deferral, or the dead-letter queue.
@@ -50,9 +51,16 @@ test('LimitExceeded for an hour of simulated time: deferred again and again with
   expect(refusals.every((call) => call.at < slotsFreeAt)).toBe(true);
   // One Rekognition call per delivery: LimitExceeded is not retried inside an invocation.
   expect(message.visibilityChanges).toHaveLength(refusals.length);
-  for (let index = 1; index < message.visibilityChanges.length; index++) {
-    expect(message.visibilityChanges[index]).toBeGreaterThan(message.visibilityChanges[index - 1]);
-  }
+  // Each delay lies in its receive's window of the capacity schedule (equal jitter: half the step
+  // to the whole step, the step doubling from 300 s up to the 1-hour cap), so the waits grow until
+  // the cap and then stay between 30 and 60 minutes, jittered.
+  message.visibilityChanges.forEach((delay, index) => {
+    const attempt = index + 1;
+    expect(delay).toBeGreaterThanOrEqual(retryDelaySeconds('capacity', attempt, () => 0));
+    expect(delay).toBeLessThanOrEqual(retryDelaySeconds('capacity', attempt, () => 1));
+  });
+  const floors = message.visibilityChanges.map((_delay, index) => retryDelaySeconds('capacity', index + 1, () => 0));
+  expect(floors.slice(0, 4)).toEqual([150, 300, 600, 1200]);
   expect(message.visibilityChanges[0]).toBeGreaterThanOrEqual(150);
   expect(local.deadLetterQueue.messages).toHaveLength(0);
   const fate = fateOf(local, 'manifests/waits-an-hour.jsonl');
