@@ -268,9 +268,6 @@ export class ModerationPipeline extends Construct {
       logRetention,
       removalPolicy,
     });
-    if (this.completionTopic?.masterKey) {
-      this.completionTopic.masterKey.grant(tracking.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
-    }
     tracking.stateMachine.grantStartExecution(trigger.handler.role);
     trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, tracking.stateMachine.stateMachineArn);
     return tracking;

@@ -10,6 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { publishCompletion } from './completion-publisher';
 import { TrackerEnvironment } from './handler-environment';
+import { createReportingStateMachine } from './reporting-state-machine';
 import { HandlerFunction } from './handler-function';
 
 export interface JobTrackingProps {
@@ -73,19 +74,14 @@ export class JobTracking extends Construct {
     });
     this.grantTrackerAccess(props);
 
-    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props)),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createReportingStateMachine(this, {
+      definition: () => this.definition(props),
       timeout: props.trackingTimeout,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'Tracks one Rekognition bulk moderation job until it finishes and publishes its completion event',
-    });
+      completionTopic: props.completionTopic,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    }));
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {

@@ -10,6 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { publishCompletion } from './completion-publisher';
+import { createReportingStateMachine } from './reporting-state-machine';
 import { TRANSIENT_ERRORS } from './job-tracking';
 import { acknowledgePerImageFindings, MAP_LABEL } from './per-image-acknowledgements';
 import { PerImageFunctions } from './per-image-functions';
@@ -102,21 +103,16 @@ export class PerImageWorkflow extends Construct {
 
     this.sizing = sizePerImageRun(Token.isUnresolved(props.imagesPerSecond) ? 5 : props.imagesPerSecond);
     this.functions = new PerImageFunctions(this, 'Functions', { ...props, sizing: this.sizing, maxRounds: MAX_ROUNDS });
-    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props)),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createReportingStateMachine(this, {
+      definition: () => this.definition(props),
       timeout: props.timeout,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'Moderates one manifest image by image (DetectModerationLabels) and publishes its completion event',
-    });
+      completionTopic: props.completionTopic,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    }));
     // Reads items and Map results, writes Map results (ResultWriter), all under the pipeline's key.
     props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
-    if (props.completionTopic?.masterKey) {
-      props.completionTopic.masterKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
-    }
     acknowledgePerImageFindings({
       stateMachine: this.stateMachine,
       functions: this.functions,

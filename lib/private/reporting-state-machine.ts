@@ -1,0 +1,34 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface ReportingStateMachineProps {
+  /** Builds the definition; called once the log group exists. */
+  readonly definition: () => sfn.IChainable;
+  readonly timeout: Duration;
+  readonly comment: string;
+  /** The topic the workflow's publishCompletion notifies, if any: its key must let the workflow publish. */
+  readonly completionTopic?: sns.ITopic;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A workflow that ends in a completion event (job tracking, a per-image run): Standard, one
+ * execution per manifest, every step logged (level ALL, with data) to its own log group and traced.
+ */
+export function createReportingStateMachine(scope: Construct, props: ReportingStateMachineProps): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+  const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition()),
+    timeout: props.timeout,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    comment: props.comment,
+  });
+  props.completionTopic?.masterKey?.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+  return { stateMachine, logGroup };
+}
