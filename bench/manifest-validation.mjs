@@ -108,7 +108,7 @@ async function bundleValidator() {
   mkdirSync(work, { recursive: true });
   const outfile = join(work, 'validator.mjs');
   await build({
-    entryPoints: [join(root, 'lambda', 'shared', 'manifest-validation.ts')],
+    entryPoints: [join(root, 'lambda', 'common', 'manifest-validation.ts')],
     outfile,
     bundle: true,
     format: 'esm',

@@ -21,11 +21,11 @@ import { printTable } from './lib/measure.mjs';
 register();
 const require = createRequire(import.meta.url);
 const root = new URL('..', import.meta.url).pathname;
-const { sizePerImageRun } = require('../lib/private/per-image-sizing.ts');
+const { sizePerImageRun } = require('../lib/per-image/per-image-sizing.ts');
 const { startLocalS3, LOCAL_S3_CREDENTIALS, LOCAL_S3_CLIENT_ENV } = require('../test/support/local-s3.ts');
 const { startRekognitionDouble, SimulatedClock, moderateImageKey } = require('../test/support/rekognition-double/index.ts');
 const { localS3Client } = require('../test/support/per-image/s3.ts');
-const { itemsPerBatch } = require('../lambda/shared/per-image-batching.ts');
+const { itemsPerBatch } = require('../lambda/per-image/per-image-batching.ts');
 const { PutObjectCommand } = require('@aws-sdk/client-s3');
 
 const TPS = Number(process.env.BENCH_TPS ?? 50);

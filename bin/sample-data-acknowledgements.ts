@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { acknowledgeFinding } from '../lib/private/nag-acknowledgements';
+import { acknowledgeFinding } from '../lib/common/nag-acknowledgements';
 
 /**
  * The example's sample data is copied with aws-cdk-lib's BucketDeployment, used as it is: these

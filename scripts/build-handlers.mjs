@@ -1,20 +1,26 @@
-// Bundles every handler (lambda/<name>/index.ts) ahead of time into assets/<name>/,
+// Bundles every handler (lambda/<stage>[/<step>]/index.ts) ahead of time into assets/<stage>[-<step>]/,
 // so consumers of the package load ready code with Code.fromAsset and never run esbuild.
 // ESM with module-first main fields is the smallest and fastest-loading shape of the SDK v3;
 // code splitting keeps clients used only on retry or error paths out of the cold start.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const handlersDir = join(root, 'lambda');
 const assetsDir = join(root, 'assets');
 
-export function handlerNames() {
-  return readdirSync(handlersDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(handlersDir, entry.name, 'index.ts')))
-    .map((entry) => entry.name)
+/** Folders under lambda/ that hold an index.ts, as relative paths ('trigger', 'per-image/batch'). */
+export function handlerDirs() {
+  return readdirSync(handlersDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name === 'index.ts')
+    .map((entry) => relative(handlersDir, entry.parentPath ?? entry.path).split(sep).join('/'))
     .sort();
+}
+
+/** The asset name of a handler folder: 'per-image/batch' -> 'per-image-batch'. */
+export function assetName(handlerDir) {
+  return handlerDir.replaceAll('/', '-');
 }
 
 export function esbuildOptions(entryPoint, outdir) {
@@ -41,8 +47,8 @@ export function esbuildOptions(entryPoint, outdir) {
 
 async function main() {
   rmSync(assetsDir, { recursive: true, force: true });
-  for (const name of handlerNames()) {
-    await build(esbuildOptions(join(handlersDir, name, 'index.ts'), join(assetsDir, name)));
+  for (const dir of handlerDirs()) {
+    await build(esbuildOptions(join(handlersDir, dir, 'index.ts'), join(assetsDir, assetName(dir))));
   }
 }
 

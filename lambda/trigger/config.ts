@@ -1,5 +1,5 @@
-import { TriggerEnvironment as Env, ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerTrackingEnvironment } from '../../lib/private/handler-environment';
-import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../shared/job-request';
+import { TriggerEnvironment as Env, ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerTrackingEnvironment } from '../../lib/trigger/trigger-contract';
+import { InvalidJobRequestError, JobSettings, validateJobSettings } from '../common/job-request';
 
 export interface TriggerConfig {
   readonly settings: JobSettings;

@@ -1,5 +1,5 @@
-import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
-import { log } from '../shared/log';
+import { classifyError, errorCode, retryDelaySeconds } from '../common/errors';
+import { log } from '../common/log';
 import type { JobIdentity, ManifestOutcome } from './outcome';
 
 /**

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { log } from '../shared/log';
+import { log } from '../common/log';
 import { triggerConfig } from './config';
 import type { RecordOutcome } from './outcome';
 import { BatchState, processRecord } from './process-record';

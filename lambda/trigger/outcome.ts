@@ -1,4 +1,4 @@
-import type { ManifestRef } from '../shared/job-request';
+import type { ManifestRef } from '../common/job-request';
 
 /** Everything derived for one manifest before its job is started. */
 export interface JobIdentity {

@@ -1,12 +1,12 @@
 import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { SQSRecord } from 'aws-lambda';
-import type { ValidationSection } from '../shared/error-report';
-import { classifyError, errorCode, retryDelaySeconds } from '../shared/errors';
-import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../shared/job-request';
-import { log } from '../shared/log';
-import { ManifestEvent, parseS3EventBody } from '../shared/s3-event';
-import type { TrackingInput } from '../shared/tracking-types';
+import type { ValidationSection } from './error-report';
+import { classifyError, errorCode, retryDelaySeconds } from '../common/errors';
+import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../common/job-request';
+import { log } from '../common/log';
+import { ManifestEvent, parseS3EventBody } from './s3-event';
+import type { TrackingInput } from '../tracking/tracking-types';
 import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import { decideDisposition } from './disposition';
@@ -14,7 +14,7 @@ import type { JobIdentity, ManifestOutcome, RecordOutcome } from './outcome';
 import { rememberedRefusal, rememberRefusal } from './bulk-refusal';
 import { fallbackReason, isBulkAnalysisRefused } from './start-per-image';
 import { startTracking, TrackingStart, trackingInput } from './start-tracking';
-import type { ManifestValidation } from '../shared/manifest-validation';
+import type { ManifestValidation } from '../common/manifest-validation';
 
 /** Shared by the records of one batch. */
 export interface BatchState {
@@ -147,7 +147,7 @@ async function reject(
   validation?: ValidationSection,
 ): Promise<ManifestOutcome> {
   const { outputBucket, kmsKeyId } = config.settings;
-  const { errorAdvice, writeErrorReport } = await import('../shared/error-report');
+  const { errorAdvice, writeErrorReport } = await import('./error-report');
   const report = {
     manifest: { bucket: job.manifest.bucket, key: job.manifest.key, version: job.manifest.version ?? null },
     token: job.token,

@@ -1,5 +1,5 @@
 import { RekognitionClient, RekognitionClientConfig } from '@aws-sdk/client-rekognition';
-import { classifyError } from '../shared/errors';
+import { classifyError } from '../common/errors';
 
 type RetryStrategy = Extract<NonNullable<RekognitionClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
 type RetryToken = Awaited<ReturnType<RetryStrategy['acquireInitialRetryToken']>>;

@@ -1,4 +1,4 @@
-import { log } from '../shared/log';
+import { log } from '../common/log';
 import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import type { JobIdentity, ManifestOutcome } from './outcome';

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
-import { errorCode } from '../shared/errors';
-import { lazySqs } from '../shared/lazy-clients';
-import { log } from '../shared/log';
+import { errorCode } from '../common/errors';
+import { lazySqs } from '../common/lazy-clients';
+import { log } from '../common/log';
 import type { Disposition } from './outcome';
 import { queueUrlFromArn } from './queue-url';
 

@@ -1,11 +1,11 @@
-import type { LazySfn } from '../shared/lazy-clients';
-import { perImageTrackingInput, startPerImageExecution, type PerImageStart } from '../shared/per-image-run';
-import type { TrackingInput } from '../shared/tracking-types';
+import type { LazySfn } from '../common/lazy-clients';
+import { perImageTrackingInput, startPerImageExecution, type PerImageStart } from '../per-image/per-image-run';
+import type { TrackingInput } from '../tracking/tracking-types';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 
 // Shared with the ModerationJob custom resource (lambda/shared/per-image-run.ts).
-export { fallbackReason, isBulkAnalysisRefused, type PerImageStart } from '../shared/per-image-run';
+export { fallbackReason, isBulkAnalysisRefused, type PerImageStart } from '../per-image/per-image-run';
 
 /**
  * The per-image execution's input: the tracking input of the manifest with engine 'per-image'

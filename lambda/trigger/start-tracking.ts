@@ -1,6 +1,6 @@
-import { errorCode } from '../shared/errors';
-import { lazySfn } from '../shared/lazy-clients';
-import type { TrackingInput } from '../shared/tracking-types';
+import { errorCode } from '../common/errors';
+import { lazySfn } from '../common/lazy-clients';
+import type { TrackingInput } from '../tracking/tracking-types';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 

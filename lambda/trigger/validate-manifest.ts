@@ -1,10 +1,10 @@
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { ValidationSection, writeValidationReport } from '../shared/error-report';
-import { errorCode } from '../shared/errors';
-import type { ManifestRef } from '../shared/job-request';
-import { lazyS3 } from '../shared/lazy-clients';
-import { log } from '../shared/log';
-import { ManifestValidation, validateManifest } from '../shared/manifest-validation';
+import { ValidationSection, writeValidationReport } from './error-report';
+import { errorCode } from '../common/errors';
+import type { ManifestRef } from '../common/job-request';
+import { lazyS3 } from '../common/lazy-clients';
+import { log } from '../common/log';
+import { ManifestValidation, validateManifest } from '../common/manifest-validation';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 

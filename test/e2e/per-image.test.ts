@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { PerImageWorkflow } from '../../lib/private/per-image-workflow';
-import { deriveJobName, deriveOutputPrefix, deriveToken } from '../../lambda/shared/job-request';
+import { PerImageWorkflow } from '../../lib/per-image/per-image-workflow';
+import { deriveJobName, deriveOutputPrefix, deriveToken } from '../../lambda/common/job-request';
 import type { TriggerConfig } from '../../lambda/trigger/config';
 import { perImageInput } from '../../lambda/trigger/start-per-image';
 import { schemaErrors } from '../support/event-schema';
@@ -110,7 +110,7 @@ function awsEnv(): Record<string, string> {
 
 /** The pipeline's job tracker as shipped: it builds the event from the run's jobDescription. */
 function tracker() {
-  return bundledLambda('job-tracker', { ...awsEnv(), PIPELINE_ID: 'Local/Pipeline', KMS_KEY_ID: lambdaEnv.Finalize.KMS_KEY_ID });
+  return bundledLambda('tracking', { ...awsEnv(), PIPELINE_ID: 'Local/Pipeline', KMS_KEY_ID: lambdaEnv.Finalize.KMS_KEY_ID });
 }
 
 const CONFIG: TriggerConfig = {

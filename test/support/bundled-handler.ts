@@ -14,14 +14,14 @@ export interface BundledRun {
 }
 
 /**
- * Path of assets/<name>/index.mjs. A missing bundle, or one older than the sources under
- * lambda/<name>, lambda/shared and lib/private, fails the test instead of being rebuilt here:
+ * Path of assets/<name>/index.mjs. A missing bundle, or one older than any source under lambda/
+ * or lib/ (handlers import their contracts from lib/), fails the test instead of being rebuilt here:
  * the build replaces all of assets/, which other test files running in parallel are reading.
  * `npm test` builds first.
  */
 export function handlerBundle(name: string): string {
   const bundle = join(root, 'assets', name, 'index.mjs');
-  const sources = [join(root, 'lambda', name), join(root, 'lambda', 'shared'), join(root, 'lib', 'private')];
+  const sources = [join(root, 'lambda'), join(root, 'lib')];
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sources.map(newestSourceMtime))) {
     throw new Error(`${bundle} is missing or older than its sources: run 'npm run build:handlers' (npm test does it first)`);
   }

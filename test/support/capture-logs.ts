@@ -1,4 +1,4 @@
-import { logOutput } from '../../lambda/shared/log';
+import { logOutput } from '../../lambda/common/log';
 
 /** Silences console output during a test and hands back the JSON log lines written meanwhile. */
 export interface CapturedLogs {

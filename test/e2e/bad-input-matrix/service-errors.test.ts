@@ -1,6 +1,6 @@
 import { fateOf } from '../../support/local-aws/manifest-fates';
 import { expectJob, expectRejected, ref, uploadManifest, useMatrixPipeline } from './matrix-pipeline';
-import { retryDelaySeconds } from '../../../lambda/shared/errors';
+import { retryDelaySeconds } from '../../../lambda/common/errors';
 
 // Rekognition and Step Functions answering with errors: every manifest still ends in a job, a
 // rejection with its event, a deferral, or the dead-letter queue.

@@ -3,7 +3,7 @@ import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCo
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { deriveToken } from '../../../lambda/shared/job-request';
+import { deriveToken } from '../../../lambda/common/job-request';
 import type { TriggerConfig } from '../../../lambda/trigger/config';
 import { BatchState, processRecord, receiveCount } from '../../../lambda/trigger/process-record';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';

@@ -4,8 +4,8 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceExcep
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { classifyError, errorCode } from '../../../lambda/shared/errors';
-import { deriveToken } from '../../../lambda/shared/job-request';
+import { classifyError, errorCode } from '../../../lambda/common/errors';
+import { deriveToken } from '../../../lambda/common/job-request';
 import { loadConfig } from '../../../lambda/trigger/config';
 import { BatchState, processRecord } from '../../../lambda/trigger/process-record';
 import { ManifestRejectedError } from '../../../lambda/trigger/validate-manifest';

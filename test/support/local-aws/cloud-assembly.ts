@@ -25,7 +25,7 @@ export const EXAMPLE_STACK_ID = 'ModerationExample';
 export function synthesizeExample(): SynthesizedExample {
   // The assets are copies of assets/<name>: refuse stale ones rather than test old code.
   handlerBundle('trigger');
-  handlerBundle('job-tracker');
+  handlerBundle('tracking');
   const outdir = mkdtempSync(join(tmpdir(), 'e2e-cdk-out-'));
   const app = new App({ outdir });
   const stack = new ModerationExampleStack(app, EXAMPLE_STACK_ID);

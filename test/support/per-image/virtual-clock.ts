@@ -1,4 +1,4 @@
-import type { Clock } from '../../../lambda/per-image-batch/pacer';
+import type { Clock } from '../../../lambda/per-image/batch/pacer';
 
 /**
  * Simulated time for code that sleeps through a Clock: `run(work)` lets every pending promise

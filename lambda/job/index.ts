@@ -1,0 +1,30 @@
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
+import type { Context } from 'aws-lambda';
+import { lazySfn } from '../common/lazy-clients';
+import { handleIsComplete } from './is-complete';
+import { handleOnEvent } from './on-event';
+import { sleep } from './runtime';
+import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse } from './types';
+
+/**
+ * Handlers of the ModerationJob custom resource for the custom-resources provider framework:
+ * `index.onEvent` and `index.isComplete`. One Rekognition client per container, and a Step
+ * Functions client loaded only for per-image runs; Region and credentials come from the Lambda
+ * environment.
+ */
+const rekognition = new RekognitionClient({});
+
+export function onEvent(event: OnEventRequest, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<OnEventResponse> {
+  return handleOnEvent(event, {
+    rekognition,
+    sfn: lazySfn,
+    sleep,
+    now: Date.now,
+    random: Math.random,
+    remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+  });
+}
+
+export function isComplete(event: IsCompleteRequest): Promise<IsCompleteResponse> {
+  return handleIsComplete(event, { rekognition, sfn: lazySfn });
+}

@@ -1,0 +1,198 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { log } from '../../common/log';
+import { itemsPerBatch } from '../per-image-batching';
+import { perImageKeys } from '../per-image-keys';
+import { JsonLinesWriter } from '../../common/jsonl-writer';
+import { putJson, readJsonLines } from '../per-image-s3';
+import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError, ObjectRef } from '../per-image-types';
+import {
+  imageError,
+  imageOutputLine,
+  INVALID_OUTPUT_LINE,
+  invalidLineError,
+  type ManifestSummary,
+  mergeByLine,
+  type SummaryError,
+} from './bulk-output';
+import { LineOutcomes } from './line-outcomes';
+import { batchLineResults, readResultFile, resultFiles } from './map-results';
+
+export interface FinalizeOptions {
+  /** Share of the non-blank lines (0-1) that may fail before the job is FAILED. */
+  maxFailureShare: number;
+  /** Rounds at most; lines still pending after the last are recorded as errors. */
+  maxRounds: number;
+  /** The Map's MaxConcurrency and batch size limit, to size a new round's batches. */
+  mapConcurrency?: number;
+  maxItemsPerBatch?: number;
+  kmsKeyId?: string;
+  now?: () => Date;
+}
+
+/** Seconds before round n (n >= 2) starts: throttling storms and lost batches get time to pass. */
+export function waitBeforeRound(round: number): number {
+  return 60 * (round - 1);
+}
+
+export const FAILURE_SHARE_EXCEEDED = 'FAILURE_SHARE_EXCEEDED';
+
+/**
+ * After each round of the Distributed Map: collects every round's results; lines without a
+ * final outcome (throttled past a batch's deadline, lost with a failed batch) go to another
+ * round while rounds remain. Then writes the output manifest (one line per manifest line, in
+ * manifest order) and the summary in the bulk format, and describes the job as
+ * GetMediaAnalysisJob would.
+ */
+export async function finalize(input: FinalizeInput, s3: S3Client, options: FinalizeOptions): Promise<FinalizeOutput> {
+  const now = options.now ?? (() => new Date());
+  const mapResults = [...input.work.mapResults, ...resultWriterManifest(input)];
+  const outcomes = await collectOutcomes(s3, mapResults);
+  const { prepared, output } = input;
+
+  if (input.work.round < options.maxRounds) {
+    const round = input.work.round + 1;
+    const retry = { bucket: output.bucket, key: perImageKeys(output.prefix).retryItems(round) };
+    const pendingLines = await writePending(s3, prepared.items, outcomes, { ...retry, kmsKeyId: options.kmsKeyId });
+    if (pendingLines > 0) {
+      log('WARN', 'lines left for another round', { token: input.token, round, pendingLines });
+      const batch = itemsPerBatch(pendingLines, options.mapConcurrency ?? 1, options.maxItemsPerBatch ?? 50);
+      return { done: false, pendingLines, work: { round, items: retry, mapResults, waitSeconds: waitBeforeRound(round), itemsPerBatch: batch } };
+    }
+  }
+
+  const keys = perImageKeys(output.prefix);
+  const results = { bucket: output.bucket, key: keys.results };
+  const summaryRef = { bucket: output.bucket, key: keys.summary };
+  const written = await writeOutputs(s3, input, outcomes, results, summaryRef, options.kmsKeyId);
+  const description: JobDescription = {
+    JobId: input.executionArn,
+    Status: 'SUCCEEDED',
+    CreationTimestamp: input.startedAt,
+    CompletionTimestamp: now().toISOString(),
+    Results: { S3Object: { Bucket: results.bucket, Name: results.key } },
+    ManifestSummary: { S3Object: { Bucket: summaryRef.bucket, Name: summaryRef.key } },
+  };
+  const judged = written.judgedLines;
+  const share = judged === 0 ? 0 : written.failedLines / judged;
+  if (share > options.maxFailureShare) {
+    description.Status = 'FAILED';
+    description.FailureDetails = {
+      Code: FAILURE_SHARE_EXCEEDED,
+      Message: `${written.failedLines} of ${judged} non-blank manifest lines failed (${percent(share)}), more than the allowed ${percent(options.maxFailureShare)}; see the manifest summary.`,
+    };
+  }
+  log('INFO', 'job finished', { token: input.token, status: description.Status, rounds: input.work.round, ...written });
+  return { done: true, jobDescription: description };
+}
+
+function resultWriterManifest(input: FinalizeInput): ObjectRef[] {
+  const details = input.mapRun?.ResultWriterDetails;
+  return details?.Bucket && details.Key ? [{ bucket: details.Bucket, key: details.Key }] : [];
+}
+
+async function collectOutcomes(s3: S3Client, manifests: ObjectRef[]): Promise<LineOutcomes> {
+  const outcomes = new LineOutcomes();
+  let unknownRecords = 0;
+  for (const manifest of manifests) {
+    for (const file of await resultFiles(s3, manifest)) {
+      for await (const record of readResultFile(s3, file)) {
+        if (record.kind === 'output') {
+          for await (const result of batchLineResults(s3, record.output)) outcomes.add(result);
+        } else if (record.kind === 'failed') {
+          for (const item of record.items ?? []) outcomes.addBatchFailure(item.line, record.failure);
+        } else {
+          unknownRecords += 1;
+        }
+      }
+    }
+  }
+  if (unknownRecords > 0) {
+    log('WARN', 'some Map result records were not understood; their lines count as not processed', { unknownRecords });
+  }
+  return outcomes;
+}
+
+/** Writes the image lines without a final outcome as the next round's items; returns how many. */
+async function writePending(s3: S3Client, items: ObjectRef, outcomes: LineOutcomes, target: ObjectRef & { kmsKeyId?: string }): Promise<number> {
+  const writer = new JsonLinesWriter(s3, target);
+  try {
+    for await (const item of readJsonLines<ImageItem>(s3, items)) {
+      const outcome = outcomes.get(item.line);
+      if (outcome === undefined || outcome.kind === 'pending') await writer.write(item);
+    }
+    if (writer.lines > 0) await writer.close();
+    return writer.lines;
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+interface WrittenOutputs {
+  totalLines: number;
+  analyzedLines: number;
+  failedImageLines: number;
+  invalidLines: number;
+  blankLines: number;
+  /** Lines that count for the failure share: all but blank ones. */
+  judgedLines: number;
+  failedLines: number;
+}
+
+const NO_RESULT: LineError = { code: 'NOT_PROCESSED', message: 'No result was recorded for this image in any round.' };
+
+async function writeOutputs(
+  s3: S3Client,
+  input: FinalizeInput,
+  outcomes: LineOutcomes,
+  results: ObjectRef,
+  summaryRef: ObjectRef,
+  kmsKeyId: string | undefined,
+): Promise<WrittenOutputs> {
+  const { prepared } = input;
+  const errors: SummaryError[] = [];
+  const counts = { totalLines: 0, analyzedLines: 0, failedImageLines: 0, invalidLines: 0, blankLines: 0 };
+  const writer = new JsonLinesWriter(s3, { ...results, kmsKeyId });
+  try {
+    const lines = mergeByLine(readJsonLines<ImageItem>(s3, prepared.items), readJsonLines<InvalidLine>(s3, prepared.invalid));
+    for await (const entry of lines) {
+      counts.totalLines += 1;
+      if (entry.side === 'right') {
+        counts.invalidLines += 1;
+        if (entry.value.code === 'EMPTY_LINE') counts.blankLines += 1;
+        errors.push(invalidLineError(entry.value));
+        await writer.write(INVALID_OUTPUT_LINE);
+        continue;
+      }
+      const item = entry.value;
+      const outcome = outcomes.get(item.line);
+      if (outcome?.kind === 'analyzed') {
+        counts.analyzedLines += 1;
+      } else {
+        counts.failedImageLines += 1;
+        errors.push(imageError(item, outcome?.error ?? NO_RESULT));
+      }
+      await writer.write(imageOutputLine(item, outcome));
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const summary: ManifestSummary = {
+    version: '1.0',
+    statistics: {
+      'total-json-lines': counts.totalLines,
+      'valid-json-lines': counts.totalLines - counts.invalidLines,
+      'invalid-json-lines': counts.invalidLines,
+    },
+    errors,
+  };
+  await putJson(s3, summaryRef, summary, kmsKeyId);
+  const judgedLines = counts.totalLines - counts.blankLines;
+  return { ...counts, judgedLines, failedLines: counts.failedImageLines + counts.invalidLines - counts.blankLines };
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}

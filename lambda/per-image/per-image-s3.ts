@@ -1,0 +1,54 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { openObject } from '../common/job-results';
+import type { ObjectRef } from './per-image-types';
+
+/** One client per container. Test-only: S3_FORCE_PATH_STYLE=true lets s3rver stand in for S3. */
+export function createS3Client(): S3Client {
+  return new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
+}
+
+/** A line of a JSON Lines file that is not the JSON this engine wrote. */
+export class MalformedFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedFile';
+  }
+}
+
+/** Non-empty lines of a stream, one at a time; the stream is closed when the caller stops. */
+export async function* textLines(body: Readable): AsyncGenerator<string> {
+  const lines = createInterface({ input: body, crlfDelay: Infinity });
+  try {
+    for await (const text of lines) {
+      if (text.trim() !== '') yield text;
+    }
+  } finally {
+    lines.close();
+    body.destroy();
+  }
+}
+
+/** Parses every line of a JSON Lines object written by this engine; a broken line throws. */
+export async function* readJsonLines<T>(s3: S3Client, ref: ObjectRef): AsyncGenerator<T> {
+  let index = 0;
+  for await (const text of textLines(await openObject(s3, ref))) {
+    index += 1;
+    try {
+      yield JSON.parse(text) as T;
+    } catch {
+      throw new MalformedFileError(`s3://${ref.bucket}/${ref.key} line ${index} is not JSON`);
+    }
+  }
+}
+
+export async function putJson(s3: S3Client, ref: ObjectRef, value: unknown, kmsKeyId?: string): Promise<void> {
+  await s3.send(new PutObjectCommand({
+    Bucket: ref.bucket,
+    Key: ref.key,
+    Body: JSON.stringify(value),
+    ContentType: 'application/json',
+    ...(kmsKeyId && { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId }),
+  }));
+}

@@ -1,0 +1,1 @@
+export { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from './completion-event-contract';

@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ModerationEngine } from '../engine/moderation-engine';
+import type { ModerationPipeline } from '../pipeline/moderation-pipeline';
+
+/**
+ * Properties of a {@link ModerationJob}.
+ */
+export interface ModerationJobProps {
+  /** The bucket that holds the manifest. */
+  readonly manifestBucket: s3.IBucket;
+
+  /** The manifest's key (JSON Lines, one `{"source-ref": "s3://bucket/key"}` per line). */
+  readonly manifestKey: string;
+
+  /**
+   * The manifest's version.
+   *
+   * @default - the latest version when the job starts
+   */
+  readonly manifestVersion?: string;
+
+  /**
+   * A pipeline to take defaults from: its output bucket and prefix, key, minConfidence,
+   * adapter and job name prefix.
+   *
+   * @default - no defaults: `outputBucket` is required
+   */
+  readonly pipeline?: ModerationPipeline;
+
+  /**
+   * The bucket that receives the results.
+   *
+   * @default - the pipeline's output bucket
+   */
+  readonly outputBucket?: s3.IBucket;
+
+  /**
+   * Key prefix in the output bucket; the job gets its own folder below it.
+   *
+   * @default - the pipeline's output prefix, else 'results/'
+   */
+  readonly outputPrefix?: string;
+
+  /**
+   * The job's KmsKeyId: Rekognition encrypts the images it copies and the results with it.
+   *
+   * @default - the pipeline's key, else none (S3's default encryption applies)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Minimum confidence (0-100) of the labels returned.
+   *
+   * @default - the pipeline's, else Rekognition's default (50)
+   */
+  readonly minConfidence?: number;
+
+  /**
+   * ARN of a custom moderation adapter (Rekognition project version).
+   *
+   * @default - the pipeline's, else the base model
+   */
+  readonly projectVersion?: string;
+
+  /**
+   * How the manifest is moderated. `ModerationEngine.perImage()` and `auto()` run it on the
+   * per-image workflow of `pipeline` (whose engine must be `perImage()` or `auto()`), with the
+   * pipeline's input bucket and manifest prefix, output location, key, minConfidence and adapter:
+   * the job's own settings must agree with them. The options of the engine given here are not
+   * used: the pipeline's workflow is.
+   *
+   * @default - the pipeline's engine when a pipeline is given, else ModerationEngine.bulk()
+   */
+  readonly engine?: ModerationEngine;
+
+  /**
+   * The exact job name (1-64 characters: letters, digits, '_', '.', '-').
+   *
+   * @default - derived from the manifest's file name and a digest, with the pipeline's prefix
+   */
+  readonly jobName?: string;
+
+  /**
+   * Wait, during the deployment, until the job has finished, and fail the deployment if the job
+   * fails. The wait is bounded by `completionTimeout` (at most 1 hour, the custom-resource
+   * provider's limit): a longer job fails the deployment even though the job goes on.
+   *
+   * @default false
+   */
+  readonly waitForCompletion?: boolean;
+
+  /**
+   * How long the deployment waits for the job with `waitForCompletion` (1 to 60 minutes).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly completionTimeout?: Duration;
+
+  /**
+   * How often the job's status is checked with `waitForCompletion` (10 seconds to 10 minutes).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * Retention of the handler log groups.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}

@@ -1,0 +1,182 @@
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
+import { HandlerFunction } from '../common/handler-function';
+import { acknowledgeJobFindings } from './job-acknowledgements';
+import { ModerationJobAttribute, ModerationJobEngine, ModerationJobProperty, ModerationJobResourceProperties } from './moderation-job-contract';
+import { acknowledgeProviderFindings } from './provider-acknowledgements';
+import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
+import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
+import { jobEngine, validateJobProps } from './validate-job-props';
+import type { ModerationJobProps } from './moderation-job-props';
+
+
+/**
+ * Moderates one manifest during `cdk deploy`: one Amazon Rekognition bulk analysis job, or, with
+ * engine `perImage()` (or `auto()` when the account is refused bulk analysis), one run of the
+ * pipeline's per-image workflow, which ends in the pipeline's completion event.
+ *
+ * Create starts the job or run (idempotently under CloudFormation retries); changing any property
+ * starts a new one; Delete leaves the results in place (Rekognition has no stop API; a per-image
+ * run is left to finish).
+ */
+export class ModerationJob extends Construct {
+  /** The Rekognition JobId, or the ARN of the per-image run's execution. */
+  public readonly jobId: string;
+  /** The JobName given to Rekognition. */
+  public readonly jobName: string;
+  /** The S3KeyPrefix the results are written under. */
+  public readonly outputPrefix: string;
+  /** s3:// location of the output manifest; only with `waitForCompletion`. */
+  public readonly resultsLocation?: string;
+  /** s3:// location of the manifest summary; only with `waitForCompletion`. */
+  public readonly summaryLocation?: string;
+  /** The custom resource. */
+  public readonly resource: CustomResource;
+  /** How the manifest is moderated. */
+  public readonly engine: ModerationEngine;
+
+  constructor(scope: Construct, id: string, props: ModerationJobProps) {
+    super(scope, id);
+    validateJobProps(this.node.path, props);
+    const pipeline = props.pipeline;
+    this.engine = jobEngine(props);
+    const startsBulkJobs = this.engine.kind !== ModerationEngineKind.PER_IMAGE;
+    // Validated: a pipeline with a per-image workflow whenever the engine uses one.
+    const perImageStateMachine = this.engine.usesPerImage ? pipeline!.perImageStateMachine! : undefined;
+    const perImageExecutions = perImageStateMachine && Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${perImageStateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const outputBucket = (props.outputBucket ?? pipeline?.outputBucket)!;
+    const outputPrefix = props.outputPrefix ?? pipeline?.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
+    const encryptionKey = props.encryptionKey ?? pipeline?.encryptionKey;
+    const minConfidence = props.minConfidence ?? pipeline?.minConfidence;
+    const projectVersion = props.projectVersion ?? pipeline?.projectVersion;
+    const wait = props.waitForCompletion ?? false;
+    const logRetention = props.logRetention ?? PIPELINE_DEFAULTS.logRetention;
+
+    const handlerOptions = {
+      asset: 'job',
+      timeout: Duration.minutes(2),
+      logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    };
+    const onEvent = new HandlerFunction(this, 'OnEvent', {
+      ...handlerOptions,
+      exportName: 'onEvent',
+      description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
+    });
+    if (startsBulkJobs) {
+      grantRekognitionJobAccess(onEvent.role, {
+        inputBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
+        outputBucket,
+        outputPrefix,
+        encryptionKey,
+        projectVersion,
+      });
+    }
+    // A per-image run reads and writes nothing with this role: the workflow's own roles do.
+    if (perImageStateMachine && perImageExecutions) {
+      perImageStateMachine.grantStartExecution(onEvent.role);
+      onEvent.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+    }
+    const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
+      ...handlerOptions,
+      exportName: 'isComplete',
+      description: 'Checks whether the job of a ModerationJob custom resource has finished',
+    }) : undefined;
+    if (startsBulkJobs) {
+      isComplete?.role.addToPrincipalPolicy(jobStatusStatement());
+    }
+    if (perImageExecutions) {
+      isComplete?.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+    }
+
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: onEvent.function,
+      isCompleteHandler: isComplete?.function,
+      totalTimeout: wait ? props.completionTimeout ?? Duration.hours(1) : undefined,
+      queryInterval: wait ? props.pollInterval ?? Duration.minutes(1) : undefined,
+      logGroup: providerLogs,
+      waiterStateMachineLogOptions: wait ? { destination: providerLogs, level: sfn.LogLevel.ALL } : undefined,
+      disableWaiterStateMachineLogging: wait ? false : undefined,
+    });
+    acknowledgeProviderFindings(provider, [onEvent.function, ...isComplete ? [isComplete.function] : []]);
+
+    const properties: ModerationJobResourceProperties = {
+      ManifestBucket: props.manifestBucket.bucketName,
+      ManifestKey: props.manifestKey,
+      ManifestVersion: props.manifestVersion,
+      OutputBucket: outputBucket.bucketName,
+      OutputPrefix: outputPrefix,
+      KmsKeyId: encryptionKey?.keyArn,
+      // CloudFormation hands custom resources strings; write the number as one here already.
+      MinConfidence: minConfidence === undefined ? undefined : Token.isUnresolved(minConfidence) ? Token.asString(minConfidence) : String(minConfidence),
+      ProjectVersion: projectVersion,
+      JobName: props.jobName,
+      JobNamePrefix: pipeline?.jobNamePrefix,
+      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
+      // Left out for bulk: resources deployed before the property existed keep their properties.
+      [ModerationJobProperty.ENGINE]: ENGINE_PROPERTY[this.engine.kind],
+      [ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN]: perImageStateMachine?.stateMachineArn,
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::RekognitionModerationJob',
+      properties: withoutUndefined(properties),
+    });
+
+    this.jobId = this.resource.getAttString(ModerationJobAttribute.JOB_ID);
+    this.jobName = this.resource.getAttString(ModerationJobAttribute.JOB_NAME);
+    this.outputPrefix = this.resource.getAttString(ModerationJobAttribute.OUTPUT_PREFIX);
+    if (wait) {
+      this.resultsLocation = this.resource.getAttString(ModerationJobAttribute.RESULTS_LOCATION);
+      this.summaryLocation = this.resource.getAttString(ModerationJobAttribute.SUMMARY_LOCATION);
+    }
+
+    acknowledgeJobFindings(this, {
+      onEventRole: onEvent.role,
+      isCompleteRole: isComplete?.role,
+      provider,
+      startsBulkJobs,
+      readBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
+      outputBucket,
+      outputPrefix,
+      projectVersion,
+      perImageExecutions,
+    });
+  }
+}
+
+const ENGINE_PROPERTY: Readonly<Record<ModerationEngineKind, ModerationJobResourceProperties['Engine']>> = {
+  [ModerationEngineKind.BULK]: undefined,
+  [ModerationEngineKind.PER_IMAGE]: ModerationJobEngine.PER_IMAGE,
+  [ModerationEngineKind.AUTO]: ModerationJobEngine.AUTO,
+};
+
+/** DescribeExecution on the per-image workflow's executions (a retried Create, and isComplete). */
+function describeRunsStatement(executionsArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid: 'DescribePerImageRuns', actions: ['states:DescribeExecution'], resources: [executionsArn] });
+}
+
+function jobStatusStatement(): iam.PolicyStatement {
+  // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
+  return new iam.PolicyStatement({ sid: 'ReadJobStatus', actions: ['rekognition:GetMediaAnalysisJob'], resources: ['*'] });
+}
+
+function withoutUndefined(values: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+function uniqueBuckets(buckets: s3.IBucket[]): s3.IBucket[] {
+  return [...new Set(buckets)];
+}

@@ -1,0 +1,94 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { ModerationEngine } from '../engine/moderation-engine';
+import type { ModerationJobProps } from './moderation-job-props';
+import { PropErrors } from '../common/prop-errors';
+
+/** The job's engine: the given one, else the pipeline's, else bulk. */
+export function jobEngine(props: Pick<ModerationJobProps, 'engine' | 'pipeline'>): ModerationEngine {
+  return props.engine ?? props.pipeline?.engine ?? ModerationEngine.bulk();
+}
+
+/** Checks every ModerationJob prop at synth time; all problems are reported in one error. */
+export function validateJobProps(constructPath: string, props: ModerationJobProps): void {
+  const errors = new PropErrors();
+  if (!props.outputBucket && !props.pipeline) {
+    errors.add('outputBucket is required when no pipeline is given');
+  }
+  errors.stringLength('manifestKey', props.manifestKey, 1, 1024);
+  errors.numberInRange('minConfidence', props.minConfidence, 0, 100);
+  errors.stringLength('projectVersion', props.projectVersion, 20, 2048);
+  errors.stringLength('jobName', props.jobName, 1, 64);
+  errors.stringMatching('jobName', props.jobName, /^[a-zA-Z0-9_.-]+$/, "may only contain letters, digits, '_', '.' and '-'");
+  errors.stringLength('outputPrefix', props.outputPrefix, 0, 700);
+  errors.stringMatching('outputPrefix', props.outputPrefix, /^\S*$/, 'must not contain whitespace (Rekognition S3KeyPrefix matches \\S*)');
+  if (props.completionTimeout && !props.completionTimeout.isUnresolved()) {
+    const seconds = props.completionTimeout.toSeconds();
+    if (seconds < 60 || seconds > 3600) {
+      errors.add(`completionTimeout must be between 1 and 60 minutes, the custom-resource provider's limit (given ${props.completionTimeout.toHumanString()})`);
+    }
+  }
+  if (props.pollInterval && !props.pollInterval.isUnresolved()) {
+    const seconds = props.pollInterval.toSeconds();
+    if (seconds < 10 || seconds > 600) {
+      errors.add(`pollInterval must be between 10 seconds and 10 minutes (given ${props.pollInterval.toHumanString()})`);
+    }
+  }
+  const timeout = props.completionTimeout ?? Duration.hours(1);
+  const interval = props.pollInterval ?? Duration.minutes(1);
+  if (props.waitForCompletion && !timeout.isUnresolved() && !interval.isUnresolved()
+    && (interval.toSeconds() > timeout.toSeconds() || timeout.toSeconds() % interval.toSeconds() !== 0)) {
+    errors.add(`pollInterval must divide completionTimeout into whole polls, as the custom-resource provider requires (given ${interval.toHumanString()} and ${timeout.toHumanString()})`);
+  }
+  if (!props.waitForCompletion && (props.completionTimeout || props.pollInterval)) {
+    errors.add('completionTimeout and pollInterval only apply with waitForCompletion: true');
+  }
+  validateEngine(errors, props);
+  errors.throwIfAny(constructPath);
+}
+
+/**
+ * A per-image run is an execution of the pipeline's per-image workflow, which reads manifests only
+ * from the pipeline's input bucket under its manifest prefix and moderates with the pipeline's
+ * settings: the job's own must agree, or the run would fail or differ from what the props say.
+ */
+function validateEngine(errors: PropErrors, props: ModerationJobProps): void {
+  const engine = jobEngine(props);
+  if (!engine.usesPerImage) return;
+  const pipeline = props.pipeline;
+  const name = `engine ${engine.kind === 'auto' ? 'ModerationEngine.auto()' : 'ModerationEngine.perImage()'}`;
+  if (!pipeline?.perImageStateMachine) {
+    errors.add(`${name} needs a pipeline whose engine uses the per-image workflow (ModerationEngine.perImage() or auto()): `
+      + `the job runs the manifest on that pipeline's workflow (given ${pipeline ? `pipeline ${pipeline.node.path} with engine '${pipeline.engine.kind}'` : 'no pipeline'})`);
+    return;
+  }
+  const differs = `cannot differ from the pipeline's with ${name}: the per-image workflow of pipeline ${pipeline.node.path} uses the pipeline's`;
+  if (!sameValue(pipeline, props.manifestBucket.bucketName, pipeline.inputBucket.bucketName)) {
+    errors.add(`manifestBucket must be the pipeline's inputBucket with ${name}: its per-image workflow reads manifests only from there`);
+  } else if (!Token.isUnresolved(props.manifestKey) && !Token.isUnresolved(pipeline.manifestPrefix) && !props.manifestKey.startsWith(pipeline.manifestPrefix)) {
+    errors.add(`manifestKey must start with the pipeline's manifestPrefix '${pipeline.manifestPrefix}' with ${name}: its per-image workflow reads manifests only from there (given '${props.manifestKey}')`);
+  }
+  if (props.outputBucket && !sameValue(pipeline, props.outputBucket.bucketName, pipeline.outputBucket.bucketName)) {
+    errors.add(`outputBucket ${differs}`);
+  }
+  if (props.outputPrefix !== undefined && !Token.isUnresolved(props.outputPrefix) && !Token.isUnresolved(pipeline.outputPrefix)
+    && !props.outputPrefix.startsWith(pipeline.outputPrefix)) {
+    errors.add(`outputPrefix must start with the pipeline's outputPrefix '${pipeline.outputPrefix}' with ${name}: its per-image workflow writes only below it (given '${props.outputPrefix}')`);
+  }
+  if (props.encryptionKey && !sameValue(pipeline, props.encryptionKey.keyArn, pipeline.encryptionKey.keyArn)) {
+    errors.add(`encryptionKey ${differs}`);
+  }
+  if (props.minConfidence !== undefined && !sameValue(pipeline, props.minConfidence, pipeline.minConfidence)) {
+    errors.add(`minConfidence ${differs} (given ${props.minConfidence}, the pipeline's: ${pipeline.minConfidence ?? 'Rekognition\'s default'})`);
+  }
+  if (props.projectVersion !== undefined && !sameValue(pipeline, props.projectVersion, pipeline.projectVersion)) {
+    errors.add(`projectVersion ${differs}`);
+  }
+}
+
+/** Equal values, tokens compared by what they resolve to. */
+function sameValue(scope: IConstruct, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const stack = Stack.of(scope);
+  return JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
+}

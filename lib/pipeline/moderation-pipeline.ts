@@ -1,0 +1,388 @@
+import { Annotations, Aws, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-events';
+import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
+import { ModerationPipelineProps } from './moderation-pipeline-props';
+import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
+import { ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
+import { JobTracking } from '../tracking/job-tracking';
+import { ManifestTrigger } from '../trigger/manifest-trigger';
+import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
+import { PerImageWorkflow } from '../per-image/per-image-workflow';
+import { PipelineAlarms } from '../operations/pipeline-alarms';
+import { createPipelineDashboard } from '../operations/pipeline-dashboard';
+import { PIPELINE_DEFAULTS } from './pipeline-defaults';
+import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
+import { createAccessLogsBucket, createSecureBucket } from '../common/secure-bucket';
+import { validatePipelineProps } from './validate-pipeline-props';
+
+/**
+ * An S3 bucket that moderates the images listed in every manifest dropped into it.
+ *
+ * A new manifest (JSON Lines of `{"source-ref": "s3://bucket/key"}`) under `manifestPrefix`
+ * raises an S3 event; the event waits in an encrypted queue until the trigger function starts
+ * an Amazon Rekognition bulk analysis job (StartMediaAnalysisJob) for it. Results land in the
+ * output bucket, one folder per manifest; manifests that can never run get an error report in
+ * that folder instead.
+ */
+export class ModerationPipeline extends Construct {
+  /** The bucket that manifests are uploaded to. */
+  public readonly inputBucket: s3.IBucket;
+  /** The bucket that results, summaries and error reports are written to. */
+  public readonly outputBucket: s3.IBucket;
+  /** The key of the buckets and queues the construct creates and of every job. */
+  public readonly encryptionKey: kms.IKey;
+  /** The server access logs bucket, when the construct created one. */
+  public readonly accessLogsBucket?: s3.IBucket;
+  /** The queue of manifest events waiting for a job. */
+  public readonly manifestQueue: sqs.Queue;
+  /** Manifest events that could not be handled, with the error as message attributes. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The function that starts a job for each manifest event. */
+  public readonly triggerFunction: lambda.Function;
+  /** The key prefix that marks manifests in the input bucket. */
+  public readonly manifestPrefix: string;
+  /** The key prefix in the output bucket under which every manifest gets its folder. */
+  public readonly outputPrefix: string;
+  /** The minimum confidence of the labels, when set. */
+  public readonly minConfidence?: number;
+  /** The adapter ARN, when set. */
+  public readonly projectVersion?: string;
+  /** The prefix of every job name. */
+  public readonly jobNamePrefix: string;
+  /** The buckets Rekognition may read images from: the input bucket and `imageBuckets`. */
+  public readonly imageBuckets: s3.IBucket[];
+  /** Identifies this pipeline in its completion events (`detail.pipeline`): the construct path. */
+  public readonly pipelineId: string;
+  /** The workflow that tracks every job to its end and publishes its completion event. */
+  public readonly trackingStateMachine: sfn.StateMachine;
+  /** The function the tracking workflow calls to check a job and summarise its results. */
+  public readonly trackerFunction: lambda.Function;
+  /** The bus that receives the completion events. */
+  public readonly eventBus: events.IEventBus;
+  /** The topic that receives every completion event, when one was given or created. */
+  public readonly completionTopic?: sns.ITopic;
+  /** How manifests are moderated. */
+  public readonly engine: ModerationEngine;
+  /** The per-image workflow, with engines perImage() and auto(). */
+  public readonly perImageStateMachine?: sfn.StateMachine;
+  /** The CloudWatch alarms ([] when `alarmsEnabled` is false). */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The dashboard, when `dashboardEnabled` is set. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
+    super(scope, id);
+    validatePipelineProps(this.node.path, props);
+    // Access logs are delivered through a bucket policy, never the legacy ACL, whatever the app's flags.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+
+    const removalPolicy = props.removalPolicy ?? PIPELINE_DEFAULTS.removalPolicy;
+    const logRetention = props.logRetention ?? PIPELINE_DEFAULTS.logRetention;
+    this.pipelineId = this.node.path;
+    this.manifestPrefix = props.manifestPrefix ?? PIPELINE_DEFAULTS.manifestPrefix;
+    this.outputPrefix = props.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
+    this.minConfidence = props.minConfidence;
+    this.projectVersion = props.projectVersion;
+    this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
+    this.engine = props.engine ?? ModerationEngine.bulk();
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the manifests, results and queues of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    const createsBucket = !props.inputBucket || !props.outputBucket;
+    this.accessLogsBucket = createsBucket
+      ? props.accessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogsBucket', removalPolicy)
+      : undefined;
+
+    const inputBucketName = props.inputBucket ? undefined : `moderation-${this.node.addr.slice(0, 10)}-in-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.inputBucket = props.inputBucket ?? createSecureBucket(this, 'InputBucket', {
+      bucketName: inputBucketName,
+      encryptionKey: this.encryptionKey,
+      versioned: true,
+      accessLogsBucket: this.accessLogsBucket!,
+      accessLogsPrefix: 'input-bucket/',
+      removalPolicy,
+    });
+    this.outputBucket = props.outputBucket ?? createSecureBucket(this, 'OutputBucket', {
+      encryptionKey: this.encryptionKey,
+      versioned: props.outputBucketVersioned ?? PIPELINE_DEFAULTS.outputBucketVersioned,
+      accessLogsBucket: this.accessLogsBucket!,
+      accessLogsPrefix: 'output-bucket/',
+      removalPolicy,
+    });
+
+    const trigger = new ManifestTrigger(this, 'Trigger', {
+      encryptionKey: this.encryptionKey,
+      timeout: props.triggerTimeout ?? PIPELINE_DEFAULTS.triggerTimeout,
+      batchSize: props.triggerBatchSize ?? PIPELINE_DEFAULTS.triggerBatchSize,
+      maxConcurrency: props.triggerMaxConcurrency ?? PIPELINE_DEFAULTS.triggerMaxConcurrency,
+      maxReceiveCount: props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
+      unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? defaultUnexpectedErrorAttempts(props.maxReceiveCount),
+      logRetention,
+      removalPolicy,
+      jobEnvironment: this.jobEnvironment(props),
+    });
+    this.manifestQueue = trigger.queue;
+    this.deadLetterQueue = trigger.deadLetterQueue;
+    this.triggerFunction = trigger.function;
+
+    this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
+    trigger.function.addEnvironment(ManifestValidationEnvironment.VALIDATE_MANIFESTS, String(props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests));
+    trigger.function.addEnvironment(ManifestValidationEnvironment.IMAGE_BUCKETS, Fn.join(',', this.imageBuckets.map((bucket) => bucket.bucketName)));
+    grantRekognitionJobAccess(trigger.handler.role, {
+      inputBuckets: this.imageBuckets,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      projectVersion: props.projectVersion,
+      startsJobs: this.engine.kind !== ModerationEngineKind.PER_IMAGE,
+    });
+
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.completionTopic = props.completionTopic ?? (props.createCompletionTopic
+      ? new sns.Topic(this, 'CompletionTopic', { masterKey: this.encryptionKey, enforceSSL: true })
+      : undefined);
+    const tracking = this.addTracking(props, trigger, logRetention, removalPolicy);
+    this.trackingStateMachine = tracking.stateMachine;
+    this.trackerFunction = tracking.tracker.function;
+    this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
+    const operations = this.addOperations(props, tracking);
+    this.alarms = operations.alarms;
+    this.dashboard = operations.dashboard;
+
+    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
+    acknowledgePipelineFindings(this, {
+      startJobsRole: trigger.handler.role,
+      imageBuckets: this.imageBuckets,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      projectVersion: props.projectVersion,
+      trackingStateMachine: tracking.stateMachine,
+      trackerRole: tracking.tracker.role,
+      trackerFunctionArn: tracking.tracker.function.functionArn,
+    });
+    if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
+        'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
+        + 'on condition of aws:SourceAccount and aws:SourceArn (the input bucket), or S3 cannot publish manifest events to the encrypted queue.');
+    }
+  }
+
+  /**
+   * A rule on the pipeline's event bus that matches this pipeline's completion events
+   * (one per manifest: SUCCEEDED, or FAILED with the reason), sending them to `options.target`.
+   */
+  public onJobCompleted(id: string, options: JobCompletedRuleOptions = {}): events.Rule {
+    const rule = new events.Rule(this, id, {
+      description: options.description ?? `Completion events of ${this.pipelineId}`,
+      eventBus: this.eventBus,
+      eventPattern: {
+        source: [MODERATION_EVENT_SOURCE],
+        detailType: [JOB_COMPLETED_DETAIL_TYPE],
+        detail: {
+          pipeline: [this.pipelineId],
+          ...options.detailStatus ? { status: [options.detailStatus] } : {},
+        },
+      },
+    });
+    if (options.target) rule.addTarget(options.target);
+    return rule;
+  }
+
+  /**
+   * Lets `grantee` list and read everything under the output prefix (results, summaries,
+   * flagged-image lists, error reports), decrypting with the pipeline's key.
+   */
+  public grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: [this.outputBucket.arnForObjects(`${this.outputPrefix}*`)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.outputBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.outputPrefix}*`] } },
+    });
+    this.encryptionKey.grant(grantee, 'kms:Decrypt');
+    return grant;
+  }
+
+  /**
+   * Lets `grantee` upload manifests (and images) under the manifest prefix, encrypting them with
+   * the pipeline's key.
+   */
+  public grantWriteManifests(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.inputBucket.arnForObjects(`${this.manifestPrefix}*`)],
+    });
+    this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return grant;
+  }
+
+  private jobEnvironment(props: ModerationPipelineProps): Record<string, string> {
+    const environment: Record<string, string> = {
+      [TriggerEnvironment.OUTPUT_BUCKET]: this.outputBucket.bucketName,
+      [TriggerEnvironment.OUTPUT_PREFIX]: this.outputPrefix,
+      [TriggerEnvironment.KMS_KEY_ID]: this.encryptionKey.keyArn,
+      [TriggerEnvironment.JOB_NAME_PREFIX]: this.jobNamePrefix,
+    };
+    if (props.minConfidence !== undefined) {
+      environment[TriggerEnvironment.MIN_CONFIDENCE] = Token.isUnresolved(props.minConfidence) ? Token.asString(props.minConfidence) : String(props.minConfidence);
+    }
+    if (props.projectVersion !== undefined) {
+      environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
+    }
+    return environment;
+  }
+
+  /** One tracking execution per manifest, started by the trigger, publishing the completion event. */
+  private addTracking(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): JobTracking {
+    const tracking = new JobTracking(this, 'Tracking', {
+      pipelineId: this.pipelineId,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      pollInterval: props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval,
+      trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,
+      eventBus: props.eventBus,
+      completionTopic: this.completionTopic,
+      logRetention,
+      removalPolicy,
+    });
+    tracking.stateMachine.grantStartExecution(trigger.handler.role);
+    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, tracking.stateMachine.stateMachineArn);
+    return tracking;
+  }
+
+  /** The alarms (unless turned off) and the dashboard (when asked for). */
+  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
+    const alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
+      ? new PipelineAlarms(this, 'Alarms', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
+        trackerLogGroup: tracking.tracker.logGroup,
+        pipelineId: this.pipelineId,
+        maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
+        alarmTopic: props.alarmTopic,
+      }).alarms
+      : [];
+    const dashboard = (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled)
+      ? createPipelineDashboard(this, 'Dashboard', {
+        manifestQueue: this.manifestQueue,
+        deadLetterQueue: this.deadLetterQueue,
+        triggerFunction: this.triggerFunction,
+        trackingStateMachine: this.trackingStateMachine,
+        alarms,
+      })
+      : undefined;
+    return { alarms, dashboard };
+  }
+
+  /** With engines perImage() and auto(): the per-image workflow, and the trigger's way to it. */
+  private addPerImageEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine | undefined {
+    trigger.function.addEnvironment(TriggerEngineEnvironment.ENGINE, this.engine.kind);
+    if (!this.engine.usesPerImage) return undefined;
+    const options = this.engine.perImageOptions;
+    const workflow = new PerImageWorkflow(this, 'PerImage', {
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      imageBuckets: this.imageBuckets,
+      manifestBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
+      minConfidence: props.minConfidence,
+      projectVersion: props.projectVersion,
+      imagesPerSecond: options.imagesPerSecond ?? PIPELINE_DEFAULTS.imagesPerSecond,
+      maxFailureShare: options.maxFailureShare ?? PIPELINE_DEFAULTS.maxFailureShare,
+      timeout: options.timeout ?? PIPELINE_DEFAULTS.perImageTimeout,
+      trackerFunction: this.trackerFunction,
+      eventBus: props.eventBus,
+      completionTopic: this.completionTopic,
+      logRetention,
+      removalPolicy,
+    });
+    workflow.stateMachine.grantStartExecution(trigger.handler.role);
+    trigger.function.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
+    return workflow.stateMachine;
+  }
+
+  /**
+   * How the key policy can name the input bucket without the key and the bucket depending on
+   * each other: by a name known at synth, or (for a given bucket of this stack encrypted with
+   * this key, whose name CloudFormation generates) not at all.
+   */
+  private keyPolicySourceArn(createdBucketName: string | undefined): string | undefined {
+    const bucketArnOf = (name: string) => Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: name });
+    if (createdBucketName) return bucketArnOf(createdBucketName);
+    if (!Token.isUnresolved(this.inputBucket.bucketName)) return bucketArnOf(this.inputBucket.bucketName);
+    const encryptedWithThisKey = this.inputBucket.encryptionKey === this.encryptionKey && Stack.of(this.inputBucket) === Stack.of(this);
+    if (!encryptedWithThisKey) return this.inputBucket.bucketArn;
+    Annotations.of(this).addWarningV2('cdk-bulk-moderation:keyPolicySourceArn',
+      'inputBucket is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: '
+      + 'its statement for s3.amazonaws.com is conditioned on aws:SourceAccount only (the queue policy still names the bucket). Give the bucket a bucketName to get both conditions.');
+    return undefined;
+  }
+
+  private notifyOnManifests(suffixes: string[], keyPolicySourceArn: string | undefined): void {
+    const destination = new ConditionedQueueDestination(this.manifestQueue, keyPolicySourceArn);
+    for (const suffix of suffixes) {
+      this.inputBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
+        prefix: this.manifestPrefix || undefined,
+        suffix,
+      });
+    }
+  }
+}
+
+/**
+ * Options of {@link ModerationPipeline.onJobCompleted}.
+ */
+export interface JobCompletedRuleOptions {
+  /**
+   * Where the events go.
+   *
+   * @default - no target; add one with `rule.addTarget()`
+   */
+  readonly target?: events.IRuleTarget;
+
+  /**
+   * Only events with this `detail.status`: 'SUCCEEDED' or 'FAILED'.
+   *
+   * @default - every completion event
+   */
+  readonly detailStatus?: string;
+
+  /**
+   * The rule's description.
+   *
+   * @default - 'Completion events of <pipeline path>'
+   */
+  readonly description?: string;
+}
+
+/** 5, or one less than a smaller maxReceiveCount, so the trigger forwards before the queue dead-letters. */
+function defaultUnexpectedErrorAttempts(maxReceiveCount: number | undefined): number {
+  if (maxReceiveCount === undefined || Token.isUnresolved(maxReceiveCount)) return PIPELINE_DEFAULTS.unexpectedErrorAttempts;
+  return Math.min(PIPELINE_DEFAULTS.unexpectedErrorAttempts, maxReceiveCount - 1);
+}
