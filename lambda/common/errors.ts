@@ -1,3 +1,14 @@
+import {
+  CAPACITY_ERRORS,
+  type HandlerErrorName,
+  PERMANENT_HANDLER_ERRORS,
+  PERMANENT_SERVICE_ERRORS,
+  THROTTLING_ERRORS,
+  TRANSIENT_HANDLER_ERRORS,
+  TRANSIENT_NETWORK_ERRORS,
+  TRANSIENT_SERVICE_ERRORS,
+} from '../../lib/common/contract/error-names';
+
 /**
  * - capacity: every concurrent job slot is busy; a slot may take an hour to free.
  * - throttled: over the request-rate quota.
@@ -7,41 +18,28 @@
  */
 export type ErrorClass = 'capacity' | 'throttled' | 'transient' | 'permanent' | 'unexpected';
 
-const CAPACITY = new Set(['LimitExceededException']);
-// SlowDown: S3's request-rate error (reading a manifest).
-const THROTTLED = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'SlowDown']);
-const PERMANENT = new Set([
-  'InvalidManifestException',
-  'InvalidS3ObjectException',
-  'InvalidParameterException',
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'IdempotentParameterMismatchException',
-  'InvalidJobRequest',
-  // Manifest pre-validation (lambda/trigger/validate-manifest.ts).
-  'ManifestValidationFailed',
-  'ManifestNotFound',
-  'ManifestAccessDenied',
-]);
-const TRANSIENT = new Set([
-  'InternalServerError',
-  // S3's 500.
-  'InternalError',
-  'ResourceNotReadyException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+const CAPACITY = new Set<string>(CAPACITY_ERRORS);
+const THROTTLED = new Set<string>(THROTTLING_ERRORS);
+const PERMANENT = new Set<string>([...PERMANENT_SERVICE_ERRORS, ...PERMANENT_HANDLER_ERRORS]);
+const TRANSIENT = new Set<string>([...TRANSIENT_SERVICE_ERRORS, ...TRANSIENT_NETWORK_ERRORS, ...TRANSIENT_HANDLER_ERRORS]);
+
+/**
+ * The base of every error a handler throws on purpose. Its name is stable (bundles are
+ * minified, so class names are not) and listed in lib/common/contract/error-names.ts, where the
+ * classifier below and the workflows' Retry.errors read it.
+ */
+export class HandlerError extends Error {
+  constructor(name: HandlerErrorName, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** Whether waiting and trying again can cure the error. */
+export function isRetryable(error: unknown): boolean {
+  const errorClass = classifyError(error);
+  return errorClass === 'capacity' || errorClass === 'throttled' || errorClass === 'transient';
+}
 
 interface Schedule {
   readonly baseSeconds: number;

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { StartMediaAnalysisJobCommandInput } from '@aws-sdk/client-rekognition';
 
-/** The manifest object a job reads. */
-export interface ManifestRef {
-  readonly bucket: string;
-  readonly key: string;
-  readonly version?: string;
-}
+import type { StartMediaAnalysisJobCommandInput } from '@aws-sdk/client-rekognition';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 /** Settings shared by every job the trigger starts. */
 export interface JobSettings {
@@ -92,7 +88,7 @@ export function validateJobSettings(settings: JobSettings): void {
 
 /** The complete StartMediaAnalysisJob request for one manifest, every field checked. */
 export function buildStartRequest(
-  manifest: ManifestRef,
+  manifest: S3Location,
   settings: JobSettings,
   token: string,
   jobName: string,

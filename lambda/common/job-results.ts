@@ -1,8 +1,13 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
 import { createInterface } from 'node:readline';
+
 import { Readable } from 'node:stream';
-import { DEFAULT_MIN_CONFIDENCE, MAX_REPORTED_ERRORS, type S3Location } from '../tracking/completion-event';
+
+import { DEFAULT_MIN_CONFIDENCE, MAX_REPORTED_ERRORS } from '../tracking/completion-event';
 import type { ManifestLineError, ManifestStatistics, ModerationStatistics } from '../tracking/tracking-types';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 // Reads a finished job's output objects. The results file is streamed line by line (one input
 // manifest line each, up to 10,000), so memory does not grow with it. This module imports the S3

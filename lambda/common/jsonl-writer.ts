@@ -6,13 +6,15 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+
 import { log } from './log';
-import type { ObjectRef } from '../per-image/per-image-types';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 /** S3 needs at least 5 MiB per part but the last. */
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 
-export interface JsonLinesTarget extends ObjectRef {
+export interface JsonLinesTarget extends S3Location {
   /** SSE-KMS under this key; absent leaves it to the bucket's default encryption. */
   kmsKeyId?: string;
   contentType?: string;

@@ -1,12 +1,22 @@
-import { GetMediaAnalysisJobCommand, type GetMediaAnalysisJobCommandOutput, type S3Object } from '@aws-sdk/client-rekognition';
+import { GetMediaAnalysisJobCommand, type GetMediaAnalysisJobCommandOutput } from '@aws-sdk/client-rekognition';
+
 import { classifyError, errorCode } from '../common/errors';
+
 import { log } from '../common/log';
+
 import { isExecutionArn } from '../per-image/per-image-run';
+
 import { getFailed } from './failures';
+
 import { checkPerImageRun } from './per-image-status';
+
 import { parseProperties } from './properties';
+
 import type { HandlerRuntime } from './runtime';
+
 import type { CompletedJobData, IsCompleteRequest, IsCompleteResponse } from './types';
+import { s3UriOfApiObject } from '../../lib/common/contract/s3-location';
+
 
 const RUNNING: ReadonlySet<string> = new Set(['CREATED', 'QUEUED', 'IN_PROGRESS']);
 
@@ -52,8 +62,8 @@ export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<H
   const status = job.Status ?? 'UNKNOWN';
   if (status === 'SUCCEEDED') {
     // Read from the job, never derived: the keys Rekognition writes are not documented.
-    const results = s3Uri(job.Results?.S3Object);
-    const summary = s3Uri(job.ManifestSummary?.S3Object);
+    const results = s3UriOfApiObject(job.Results?.S3Object);
+    const summary = s3UriOfApiObject(job.ManifestSummary?.S3Object);
     const data: CompletedJobData = {
       ...(results !== undefined && { ResultsLocation: results }),
       ...(summary !== undefined && { SummaryLocation: summary }),
@@ -82,10 +92,6 @@ export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<H
 function complete(fields: Record<string, unknown>, outcome: string, response: IsCompleteResponse): IsCompleteResponse {
   log('INFO', 'ModerationJob complete', { ...fields, outcome });
   return response;
-}
-
-function s3Uri(object: S3Object | undefined): string | undefined {
-  return object?.Bucket && object.Name && object.Name ? `s3://${object.Bucket}/${object.Name}` : undefined;
 }
 
 function stringOf(value: unknown): string | undefined {

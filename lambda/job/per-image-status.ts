@@ -1,11 +1,20 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+
 import { classifyError, errorCode } from '../common/errors';
+
 import { lazySfn } from '../common/lazy-clients';
+
 import { log } from '../common/log';
+
 import type { CompletionEventDetail, FinishedJobDescription } from '../tracking/tracking-types';
+
 import { describeRunFailed } from './failures';
+
 import type { HandlerRuntime } from './runtime';
+
 import type { CompletedJobData, IsCompleteResponse } from './types';
+import { s3UriOfApiObject } from '../../lib/common/contract/s3-location';
+
 
 /** Execution statuses that may still end in SUCCEEDED (PENDING_REDRIVE: a redrive is starting). */
 const RUNNING: ReadonlySet<string> = new Set(['RUNNING', 'PENDING_REDRIVE']);
@@ -92,8 +101,8 @@ export function runOutcome(outputText: string | undefined): RunOutcome | undefin
   if (typeof status !== 'string') return undefined;
   const code = detail?.failure?.code ?? described?.FailureDetails?.Code;
   const message = detail?.failure?.message ?? described?.FailureDetails?.Message;
-  const results = text(detail?.output?.results) ?? s3Uri(described?.Results?.S3Object);
-  const summary = text(detail?.output?.summary) ?? s3Uri(described?.ManifestSummary?.S3Object);
+  const results = text(detail?.output?.results) ?? s3UriOfApiObject(described?.Results?.S3Object);
+  const summary = text(detail?.output?.summary) ?? s3UriOfApiObject(described?.ManifestSummary?.S3Object);
   return {
     status,
     ...(results !== undefined && { results }),
@@ -104,10 +113,6 @@ export function runOutcome(outputText: string | undefined): RunOutcome | undefin
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function s3Uri(object: { Bucket?: string; Name?: string } | undefined): string | undefined {
-  return object?.Bucket && object.Name ? `s3://${object.Bucket}/${object.Name}` : undefined;
 }
 
 function bounded(value: string): string {

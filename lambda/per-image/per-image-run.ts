@@ -1,7 +1,10 @@
 import { errorCode } from '../common/errors';
-import type { ManifestRef } from '../common/job-request';
+
 import { lazySfn, type LazySfn } from '../common/lazy-clients';
+
 import type { TrackingInput } from '../tracking/tracking-types';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 /**
  * Starting a run of the per-image workflow, shared by the pipeline's trigger and the ModerationJob
@@ -12,7 +15,7 @@ import type { TrackingInput } from '../tracking/tracking-types';
 export interface PerImageRunParts {
   /** ClientRequestToken (64 hex); also the execution name. */
   readonly token: string;
-  readonly manifest: ManifestRef;
+  readonly manifest: S3Location;
   readonly jobName: string;
   readonly outputBucket: string;
   /** The manifest's own folder (deriveOutputPrefix). */

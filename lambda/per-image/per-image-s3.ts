@@ -1,8 +1,12 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
 import { createInterface } from 'node:readline';
+
 import type { Readable } from 'node:stream';
+
 import { openObject } from '../common/job-results';
-import type { ObjectRef } from './per-image-types';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 /** One client per container. Test-only: S3_FORCE_PATH_STYLE=true lets s3rver stand in for S3. */
 export function createS3Client(): S3Client {
@@ -31,7 +35,7 @@ export async function* textLines(body: Readable): AsyncGenerator<string> {
 }
 
 /** Parses every line of a JSON Lines object written by this engine; a broken line throws. */
-export async function* readJsonLines<T>(s3: S3Client, ref: ObjectRef): AsyncGenerator<T> {
+export async function* readJsonLines<T>(s3: S3Client, ref: S3Location): AsyncGenerator<T> {
   let index = 0;
   for await (const text of textLines(await openObject(s3, ref))) {
     index += 1;
@@ -43,7 +47,7 @@ export async function* readJsonLines<T>(s3: S3Client, ref: ObjectRef): AsyncGene
   }
 }
 
-export async function putJson(s3: S3Client, ref: ObjectRef, value: unknown, kmsKeyId?: string): Promise<void> {
+export async function putJson(s3: S3Client, ref: S3Location, value: unknown, kmsKeyId?: string): Promise<void> {
   await s3.send(new PutObjectCommand({
     Bucket: ref.bucket,
     Key: ref.key,

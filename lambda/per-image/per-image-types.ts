@@ -1,13 +1,8 @@
+import { type S3Location } from '../../lib/common/contract/s3-location';
 /**
  * Contracts between the per-image workflow (lib/private/per-image-workflow.ts) and its handlers:
  * per-image-prepare, per-image-batch and per-image-finalize. JSON in, JSON out.
  */
-
-/** An object in S3. */
-export interface ObjectRef {
-  bucket: string;
-  key: string;
-}
 
 /** One valid manifest line, as written to items.jsonl and read by the Distributed Map. */
 export interface ImageItem {
@@ -51,9 +46,9 @@ export interface WorkRound {
   /** 1 for the manifest's valid lines, 2.. for lines retried after throttling or lost batches. */
   round: number;
   /** The JSON Lines file of ImageItem the round's Map reads. */
-  items: ObjectRef;
+  items: S3Location;
   /** ResultWriterDetails (manifest.json) of every earlier round, oldest first. */
-  mapResults: ObjectRef[];
+  mapResults: S3Location[];
   /** Seconds to wait before the round starts. */
   waitSeconds: number;
   /** ItemBatcher's MaxItemsPerBatch for the round (see per-image-batching.ts). */
@@ -66,8 +61,8 @@ export interface PreparedManifest {
   totalLines: number;
   validLines: number;
   invalidLines: number;
-  items: ObjectRef;
-  invalid: ObjectRef;
+  items: S3Location;
+  invalid: S3Location;
   /** Where the Distributed Map's ResultWriter writes (a prefix in the output bucket). */
   mapResultsPrefix: string;
   work: WorkRound;
@@ -120,7 +115,7 @@ export interface LineError {
 /** The batch Lambda's answer: the results inline, or in an object when they would not fit the 256 KiB state limit. */
 export type BatchOutput =
   | { results: LineResult[] }
-  | { spilled: ObjectRef; count: number };
+  | { spilled: S3Location; count: number };
 
 /** Finalize's input. */
 export interface FinalizeInput {

@@ -6,6 +6,8 @@ import type {
   ModerationStatistics,
   TrackingInput,
 } from './tracking-types';
+import { type S3Location, s3Uri } from '../../lib/common/contract/s3-location';
+
 
 // One definition for the workflow that publishes the event and the code that builds its detail.
 export { MODERATION_EVENT_SOURCE as EVENT_SOURCE, JOB_COMPLETED_DETAIL_TYPE as EVENT_DETAIL_TYPE } from '../../lib/events/completion-event-contract';
@@ -25,11 +27,6 @@ const MAX_ERROR_MESSAGE = 512;
 const MAX_SOURCE_REF = 1100;
 const MAX_NAME = 256;
 
-export interface S3Location {
-  bucket: string;
-  key: string;
-}
-
 /** Accepted forms of a job timestamp: a Date (the SDK's), an ISO 8601 string or epoch seconds. */
 export type Timestamp = Date | string | number;
 
@@ -44,10 +41,6 @@ export interface JobOutcome {
   moderation?: ModerationStatistics | null;
   createdAt?: Timestamp | null;
   completedAt?: Timestamp | null;
-}
-
-export function s3Uri(location: S3Location): string {
-  return `s3://${location.bucket}/${location.key}`;
 }
 
 /** The outcome of a manifest for which no job could be started. */

@@ -1,10 +1,16 @@
 import { S3Client } from '@aws-sdk/client-s3';
+
 import { TrackerEnvironment } from '../../lib/tracking/tracking-contract';
-import type { S3Location } from './completion-event';
+
 import { MalformedOutputError, openObject, readManifestSummary, scanResults } from '../common/job-results';
+
 import { log } from '../common/log';
+
 import type { ManifestStatistics, ModerationStatistics, TrackingInput } from './tracking-types';
+
 import { JsonLinesWriter } from '../common/jsonl-writer';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 // Loaded with import() once a job has finished, so polls never load the S3 SDK. One client per
 // container. Test-only: S3_FORCE_PATH_STYLE=true lets a local S3 server (s3rver) stand in for S3.

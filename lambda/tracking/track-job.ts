@@ -4,16 +4,15 @@ import {
   type RekognitionClient,
   type S3Object,
 } from '@aws-sdk/client-rekognition';
+
 import { TrackerEnvironment } from '../../lib/tracking/tracking-contract';
-import {
-  buildCompletionDetail,
-  DEFAULT_MIN_CONFIDENCE,
-  type JobOutcome,
-  type S3Location,
-  startFailureOutcome,
-} from './completion-event';
+
+import { buildCompletionDetail, DEFAULT_MIN_CONFIDENCE, type JobOutcome, startFailureOutcome } from './completion-event';
 import { log } from '../common/log';
+
 import type { CompletionStatus, TrackingInput, TrackingStep } from './tracking-types';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 const PENDING_STATUSES = new Set(['CREATED', 'QUEUED', 'IN_PROGRESS']);
 

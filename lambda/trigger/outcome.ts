@@ -1,8 +1,8 @@
-import type { ManifestRef } from '../common/job-request';
+import { type S3Location } from '../../lib/common/contract/s3-location';
 
 /** Everything derived for one manifest before its job is started. */
 export interface JobIdentity {
-  readonly manifest: ManifestRef;
+  readonly manifest: S3Location;
   readonly token: string;
   readonly jobName: string;
   /** S3KeyPrefix of the job's results, and the folder of its error report. */

@@ -1,8 +1,8 @@
-import type { ManifestRef } from '../common/job-request';
+import { type S3Location } from '../../lib/common/contract/s3-location';
 
 /** One uploaded manifest, as told by an S3 ObjectCreated notification. */
 export interface ManifestEvent {
-  readonly manifest: ManifestRef;
+  readonly manifest: S3Location;
   /**
    * Identifies this upload of the key: 'v:' + versionId, else 's:' + sequencer, else 'e:' + eTag.
    * Duplicate deliveries of one event share it; a new upload gets a new one.

@@ -1,12 +1,20 @@
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+
 import { ValidationSection, writeValidationReport } from './error-report';
+
 import { errorCode } from '../common/errors';
-import type { ManifestRef } from '../common/job-request';
+
 import { lazyS3 } from '../common/lazy-clients';
+
 import { log } from '../common/log';
+
 import { ManifestValidation, validateManifest } from '../common/manifest-validation';
+
 import type { TriggerConfig } from './config';
+
 import type { JobIdentity } from './outcome';
+import { type S3Location } from '../../lib/common/contract/s3-location';
+
 
 /**
  * The trigger's pre-validation step: one GetObject of the manifest (the event's version), streamed
@@ -37,7 +45,7 @@ const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NoSuchBucket', 'NotFou
  * unreadable manifest, and S3's other errors as they are (SlowDown, 5xx, a broken connection:
  * retryable for classifyError).
  */
-export async function checkManifest(manifest: ManifestRef, config: TriggerConfig, fields: Record<string, unknown>): Promise<ManifestValidation | undefined> {
+export async function checkManifest(manifest: S3Location, config: TriggerConfig, fields: Record<string, unknown>): Promise<ManifestValidation | undefined> {
   if (config.validateManifests === false) return undefined;
   const started = Date.now();
   const { sdk, client } = await lazyS3();
@@ -111,7 +119,7 @@ export function validationSection(validation: ManifestValidation): ValidationSec
 }
 
 /** A missing manifest and a refused read are permanent; anything else is left to classifyError. */
-function readFailure(manifest: ManifestRef, error: unknown): unknown {
+function readFailure(manifest: S3Location, error: unknown): unknown {
   const code = errorCode(error);
   const status = httpStatus(error);
   const detail = `${code}${error instanceof Error && error.message ? `: ${error.message}` : ''}`;

@@ -1,10 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+
 import { log } from '../../common/log';
+
 import { itemsPerBatch } from '../per-image-batching';
+
 import { perImageKeys } from '../per-image-keys';
+
 import { JsonLinesWriter } from '../../common/jsonl-writer';
+
 import { putJson, readJsonLines } from '../per-image-s3';
-import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError, ObjectRef } from '../per-image-types';
+
+import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError } from '../per-image-types';
 import {
   imageError,
   imageOutputLine,
@@ -14,8 +20,12 @@ import {
   mergeByLine,
   type SummaryError,
 } from './bulk-output';
+
 import { LineOutcomes } from './line-outcomes';
+
 import { batchLineResults, readResultFile, resultFiles } from './map-results';
+import { type S3Location } from '../../../lib/common/contract/s3-location';
+
 
 export interface FinalizeOptions {
   /** Share of the non-blank lines (0-1) that may fail before the job is FAILED. */
@@ -85,12 +95,12 @@ export async function finalize(input: FinalizeInput, s3: S3Client, options: Fina
   return { done: true, jobDescription: description };
 }
 
-function resultWriterManifest(input: FinalizeInput): ObjectRef[] {
+function resultWriterManifest(input: FinalizeInput): S3Location[] {
   const details = input.mapRun?.ResultWriterDetails;
   return details?.Bucket && details.Key ? [{ bucket: details.Bucket, key: details.Key }] : [];
 }
 
-async function collectOutcomes(s3: S3Client, manifests: ObjectRef[]): Promise<LineOutcomes> {
+async function collectOutcomes(s3: S3Client, manifests: S3Location[]): Promise<LineOutcomes> {
   const outcomes = new LineOutcomes();
   let unknownRecords = 0;
   for (const manifest of manifests) {
@@ -113,7 +123,7 @@ async function collectOutcomes(s3: S3Client, manifests: ObjectRef[]): Promise<Li
 }
 
 /** Writes the image lines without a final outcome as the next round's items; returns how many. */
-async function writePending(s3: S3Client, items: ObjectRef, outcomes: LineOutcomes, target: ObjectRef & { kmsKeyId?: string }): Promise<number> {
+async function writePending(s3: S3Client, items: S3Location, outcomes: LineOutcomes, target: S3Location & { kmsKeyId?: string }): Promise<number> {
   const writer = new JsonLinesWriter(s3, target);
   try {
     for await (const item of readJsonLines<ImageItem>(s3, items)) {
@@ -145,8 +155,8 @@ async function writeOutputs(
   s3: S3Client,
   input: FinalizeInput,
   outcomes: LineOutcomes,
-  results: ObjectRef,
-  summaryRef: ObjectRef,
+  results: S3Location,
+  summaryRef: S3Location,
   kmsKeyId: string | undefined,
 ): Promise<WrittenOutputs> {
   const { prepared } = input;

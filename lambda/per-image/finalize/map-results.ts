@@ -1,7 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+
 import { openObject } from '../../common/job-results';
+
 import { MalformedFileError, readJsonLines, textLines } from '../per-image-s3';
-import type { BatchOutput, ImageItem, LineError, LineResult, ObjectRef } from '../per-image-types';
+
+import type { BatchOutput, ImageItem, LineError, LineResult } from '../per-image-types';
+import { type S3Location } from '../../../lib/common/contract/s3-location';
 
 /**
  * Reads what a Distributed Map's ResultWriter exported (documented in the Step Functions
@@ -26,7 +30,7 @@ interface ResultWriterManifest {
 }
 
 /** The result files a manifest.json lists, every status. */
-export async function resultFiles(s3: S3Client, manifest: ObjectRef): Promise<ObjectRef[]> {
+export async function resultFiles(s3: S3Client, manifest: S3Location): Promise<S3Location[]> {
   let document: ResultWriterManifest;
   const text = await readAll(s3, manifest);
   try {
@@ -41,7 +45,7 @@ export async function resultFiles(s3: S3Client, manifest: ObjectRef): Promise<Ob
 }
 
 /** The records of one result file, streaming when it is JSON Lines. */
-export async function* readResultFile(s3: S3Client, file: ObjectRef): AsyncGenerator<BatchRecord> {
+export async function* readResultFile(s3: S3Client, file: S3Location): AsyncGenerator<BatchRecord> {
   let arrayText: string[] | undefined;
   for await (const line of textLines(await openObject(s3, file))) {
     if (arrayText === undefined && line.trimStart().startsWith('[')) {
@@ -100,7 +104,7 @@ function isItem(value: unknown): value is ImageItem {
   return isRecord(value) && Number.isInteger(value.line);
 }
 
-function parse(text: string, file: ObjectRef): unknown {
+function parse(text: string, file: S3Location): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -116,7 +120,7 @@ function parseLoose(text: string): unknown {
   }
 }
 
-async function readAll(s3: S3Client, ref: ObjectRef): Promise<string> {
+async function readAll(s3: S3Client, ref: S3Location): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of await openObject(s3, ref)) {
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  buildStartRequest,
-  deriveJobName,
-  deriveOutputPrefix,
-  deriveToken,
-  InvalidJobRequestError,
-  JobSettings,
-  ManifestRef,
-} from '../../../lambda/common/job-request';
+
+import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken, InvalidJobRequestError, JobSettings } from '../../../lambda/common/job-request';
+import { type S3Location } from '../../../lib/common/contract/s3-location';
 
 const TOKEN = deriveToken('manifest-bucket', 'manifests/batch-1.jsonl', 'v:1');
 const ADAPTER = 'arn:aws:rekognition:us-east-1:111122223333:project/moderation/version/v1/1700000000000';
@@ -22,7 +16,7 @@ const SETTINGS: JobSettings = {
   jobNamePrefix: 'moderation-',
 };
 
-const MANIFEST: ManifestRef = { bucket: 'manifest-bucket', key: 'manifests/batch-1.jsonl', version: 'v1' };
+const MANIFEST: S3Location = { bucket: 'manifest-bucket', key: 'manifests/batch-1.jsonl', version: 'v1' };
 
 /** Keys the pipeline must accept, each with what makes it awkward. */
 const AWKWARD_KEYS: Array<[string, string]> = [
@@ -158,7 +152,7 @@ describe('buildStartRequest', () => {
     expect(request.OperationsConfig?.DetectModerationLabels?.MinConfidence).toBe(minConfidence);
   });
 
-  const invalid: Array<[string, ManifestRef, JobSettings, string, string, string]> = [
+  const invalid: Array<[string, S3Location, JobSettings, string, string, string]> = [
     ['ClientRequestToken', MANIFEST, SETTINGS, 'a.b', 'job', '"a.b"'],
     ['ClientRequestToken', MANIFEST, SETTINGS, 'x'.repeat(65), 'job', '65 characters'],
     ['ClientRequestToken', MANIFEST, SETTINGS, '', 'job', '""'],

@@ -1,5 +1,6 @@
 import type { FailureCode } from './operations';
 
+
 export type JobStatus = 'CREATED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
 
 export interface S3ObjectRef {
