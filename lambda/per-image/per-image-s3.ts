@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 
 import type { Readable } from 'node:stream';
 
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { HandlerError } from '../common/errors';
 import { openObject } from '../common/job-results';
 import { type S3Location } from '../../lib/common/contract/s3-location';
 
@@ -14,10 +16,9 @@ export function createS3Client(): S3Client {
 }
 
 /** A line of a JSON Lines file that is not the JSON this engine wrote. */
-export class MalformedFileError extends Error {
+export class MalformedFileError extends HandlerError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MalformedFile';
+    super(HandlerErrorName.MALFORMED_FILE, message);
   }
 }
 

@@ -4,7 +4,7 @@ import { openObject } from '../../common/job-results';
 
 import { MalformedFileError, readJsonLines, textLines } from '../per-image-s3';
 
-import type { BatchOutput, ImageItem, LineError, LineResult } from '../per-image-types';
+import type { BatchOutput, ImageItem, LineError, LineResult } from '../../../lib/per-image/per-image-workflow-contract';
 import { type S3Location } from '../../../lib/common/contract/s3-location';
 
 /**
