@@ -62,7 +62,7 @@ export abstract class ModerationEngine {
 
   /** DetectModerationLabels image by image, in a Step Functions Distributed Map. Works in every account. */
   public static perImage(options: PerImageEngineOptions = {}): ModerationEngine {
-    return new PerImageEngine(options);
+    return new WorkflowEngine(PER_IMAGE, options);
   }
 
   /**
@@ -70,7 +70,7 @@ export abstract class ModerationEngine {
    * refused bulk analysis; the completion event says so (`engine`, `fallbackReason`).
    */
   public static auto(options: PerImageEngineOptions = {}): ModerationEngine {
-    return new AutoEngine(options);
+    return new WorkflowEngine(AUTO, options);
   }
 
   /** Which engine (for display). */
@@ -86,25 +86,47 @@ export abstract class ModerationEngine {
   /** Whether this engine needs the per-image workflow. */
   public abstract get usesPerImage(): boolean;
 
-  /** How prop errors name the engine: `ModerationEngine.perImage()`. @internal */
+  /**
+   * How prop errors name the engine: `ModerationEngine.perImage()`.
+   *
+   * @internal
+   */
   public abstract readonly _name: string;
 
-  /** Whether the trigger (or a ModerationJob's handlers) start bulk analysis jobs. @internal */
+  /**
+   * Whether the trigger (or a ModerationJob's handlers) start bulk analysis jobs.
+   *
+   * @internal
+   */
   public abstract readonly _startsBulkJobs: boolean;
 
-  /** Adds the problems of the engine's options for a pipeline, named `${prop}.<option>`. @internal */
+  /**
+   * Adds the problems of the engine's options for a pipeline, named `${prop}.<option>`.
+   *
+   * @internal
+   */
   public abstract _checkPipelineOptions(errors: PropErrors, prop: string): void;
 
   /**
    * Adds what the engine needs to a pipeline: the trigger's engine setting and, for engines that
-   * moderate image by image, the per-image workflow, which it returns. @internal
+   * moderate image by image, the per-image workflow, which it returns.
+   *
+   * @internal
    */
   public abstract _bindPipeline(context: PipelineEngineContext): sfn.StateMachine | undefined;
 
-  /** Adds the problems of the engine as a ModerationJob's, named `${prop}.<option>`. @internal */
+  /**
+   * Adds the problems of the engine as a ModerationJob's, named `${prop}.<option>`.
+   *
+   * @internal
+   */
   public abstract _checkJob(errors: PropErrors, prop: string, context: JobEngineContext): void;
 
-  /** What a ModerationJob's handlers and custom resource need for this engine. @internal */
+  /**
+   * What a ModerationJob's handlers and custom resource need for this engine.
+   *
+   * @internal
+   */
   public abstract _bindJob(context: JobEngineContext): JobEngineBinding;
 }
 
@@ -140,10 +162,44 @@ class BulkEngine extends ModerationEngine {
   }
 }
 
-/** The engines that run manifests on the per-image workflow: always, or after a refusal. */
-abstract class WorkflowEngine extends ModerationEngine {
-  protected abstract readonly triggerEngine: TriggerEngine;
-  protected abstract readonly jobEngine: NonNullable<JobEngineBinding['properties']['Engine']>;
+/** What tells the engines that run manifests on the per-image workflow apart. */
+interface WorkflowEngineSpec {
+  readonly kind: ModerationEngineKind;
+  readonly name: string;
+  /** auto() starts a bulk job first; perImage() never does. */
+  readonly startsBulkJobs: boolean;
+  readonly triggerEngine: TriggerEngine;
+  readonly jobEngine: NonNullable<JobEngineBinding['properties']['Engine']>;
+}
+
+const PER_IMAGE: WorkflowEngineSpec = {
+  kind: ModerationEngineKind.PER_IMAGE,
+  name: 'ModerationEngine.perImage()',
+  startsBulkJobs: false,
+  triggerEngine: TriggerEngine.PER_IMAGE,
+  jobEngine: ModerationJobEngine.PER_IMAGE,
+};
+
+const AUTO: WorkflowEngineSpec = {
+  kind: ModerationEngineKind.AUTO,
+  name: 'ModerationEngine.auto()',
+  startsBulkJobs: true,
+  triggerEngine: TriggerEngine.AUTO,
+  jobEngine: ModerationJobEngine.AUTO,
+};
+
+/** The engines that run manifests on the per-image workflow: always (perImage), or after a refusal (auto). */
+class WorkflowEngine extends ModerationEngine {
+  public readonly kind: ModerationEngineKind;
+  public readonly _name: string;
+  public readonly _startsBulkJobs: boolean;
+
+  constructor(private readonly spec: WorkflowEngineSpec, options: PerImageEngineOptions) {
+    super(options);
+    this.kind = spec.kind;
+    this._name = spec.name;
+    this._startsBulkJobs = spec.startsBulkJobs;
+  }
 
   public get usesPerImage(): boolean {
     return true;
@@ -162,7 +218,7 @@ abstract class WorkflowEngine extends ModerationEngine {
       timeout: options.timeout ?? DEFAULT_PER_IMAGE_TIMEOUT,
     });
     workflow.stateMachine.grantStartExecution(context.triggerRole);
-    context.triggerFunction.addEnvironment(TriggerEngineEnvironment.ENGINE, this.triggerEngine);
+    context.triggerFunction.addEnvironment(TriggerEngineEnvironment.ENGINE, this.spec.triggerEngine);
     context.triggerFunction.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
     return workflow.stateMachine;
   }
@@ -188,25 +244,9 @@ abstract class WorkflowEngine extends ModerationEngine {
     return {
       startsBulkJobs: this._startsBulkJobs,
       perImageWorkflow: context.pipelineWorkflow,
-      properties: { Engine: this.jobEngine, PerImageStateMachineArn: context.pipelineWorkflow?.stateMachineArn },
+      properties: { Engine: this.spec.jobEngine, PerImageStateMachineArn: context.pipelineWorkflow?.stateMachineArn },
     };
   }
-}
-
-class PerImageEngine extends WorkflowEngine {
-  public readonly kind = ModerationEngineKind.PER_IMAGE;
-  public readonly _name = 'ModerationEngine.perImage()';
-  public readonly _startsBulkJobs = false;
-  protected readonly triggerEngine = TriggerEngine.PER_IMAGE;
-  protected readonly jobEngine = ModerationJobEngine.PER_IMAGE;
-}
-
-class AutoEngine extends WorkflowEngine {
-  public readonly kind = ModerationEngineKind.AUTO;
-  public readonly _name = 'ModerationEngine.auto()';
-  public readonly _startsBulkJobs = true;
-  protected readonly triggerEngine = TriggerEngine.AUTO;
-  protected readonly jobEngine = ModerationJobEngine.AUTO;
 }
 
 function shown(value: unknown): string {
