@@ -67,15 +67,15 @@ export async function finalize(input: FinalizeInput, s3: S3Client, options: Fina
 
   const keys = perImageKeys(output.prefix);
   const results = { bucket: output.bucket, key: keys.results };
-  const summaryRef = { bucket: output.bucket, key: keys.summary };
-  const written = await writeOutputs(s3, input, outcomes, results, summaryRef, options.kmsKeyId);
+  const summaryLocation = { bucket: output.bucket, key: keys.summary };
+  const written = await writeOutputs(s3, input, outcomes, results, summaryLocation, options.kmsKeyId);
   const description: JobDescription = {
     JobId: input.executionArn,
     Status: 'SUCCEEDED',
     CreationTimestamp: input.startedAt,
     CompletionTimestamp: now().toISOString(),
     Results: { S3Object: { Bucket: results.bucket, Name: results.key } },
-    ManifestSummary: { S3Object: { Bucket: summaryRef.bucket, Name: summaryRef.key } },
+    ManifestSummary: { S3Object: { Bucket: summaryLocation.bucket, Name: summaryLocation.key } },
   };
   const judged = written.judgedLines;
   const share = judged === 0 ? 0 : written.failedLines / judged;
@@ -151,7 +151,7 @@ async function writeOutputs(
   input: FinalizeInput,
   outcomes: LineOutcomes,
   results: S3Location,
-  summaryRef: S3Location,
+  summaryLocation: S3Location,
   kmsKeyId: string | undefined,
 ): Promise<WrittenOutputs> {
   const { prepared } = input;
@@ -193,7 +193,7 @@ async function writeOutputs(
     },
     errors,
   };
-  await putJson(s3, summaryRef, summary, kmsKeyId);
+  await putJson(s3, summaryLocation, summary, kmsKeyId);
   const judgedLines = counts.totalLines - counts.blankLines;
   return { ...counts, judgedLines, failedLines: counts.failedImageLines + counts.invalidLines - counts.blankLines };
 }
