@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { PerImageWorkflow } from '../../../lib/per-image/per-image-workflow';
 import type { PerImageWorkflowProps } from '../../../lib/per-image/per-image-workflow-props';
 import { sizePerImageRun } from '../../../lib/per-image/per-image-contract';
+import type { BatchInput, FinalizeInput, PrepareInput, WorkRound } from '../../../lib/per-image/per-image-workflow-contract';
 import { functionIdOf, perImageDefinition } from '../../support/per-image/definition';
 import { asArray, logicalId, roleStatements, statementsGranting } from '../../support/synth-helpers';
 
@@ -62,6 +63,27 @@ describe('state machine', () => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(workflow.logGroup), 'Arn'] } } }] },
     });
     expect(build({ timeout: Duration.hours(12) }).definition.TimeoutSeconds).toBe(43_200);
+  });
+
+  test('each handler task fills exactly the fields of its handler\'s input type (per-image-workflow-contract.ts)', () => {
+    // GIVEN an input of each type, every field set (the compiler requires each one)
+    const location = { bucket: 'b', key: 'k' };
+    const work: WorkRound = { round: 1, items: location, mapResults: [], waitSeconds: 0, itemsPerBatch: 1 };
+    const prepareInput: Required<PrepareInput> = { token: 't', manifest: location, output: { bucket: 'b', prefix: 'p' }, startedAt: 's', executionArn: 'e' };
+    const finalizeInput: Required<FinalizeInput> = {
+      token: 't', output: { bucket: 'b', prefix: 'p' }, work, mapRun: {}, startedAt: 's', executionArn: 'e',
+      prepared: { accepted: true, totalLines: 1, validLines: 1, invalidLines: 0, items: location, invalid: location, mapResultsPrefix: 'm', work },
+    };
+    const batchInput: Required<BatchInput> = { output: { bucket: 'b', prefix: 'p' }, round: 1 };
+    const fields = (input: object) => Object.keys(input).map((name) => `${name}.$`).sort();
+
+    // WHEN
+    const states = build().definition.States;
+
+    // THEN
+    expect(Object.keys(states.Prepare.Parameters).sort()).toEqual(fields(prepareInput));
+    expect(Object.keys(states.Finalize.Parameters).sort()).toEqual(fields(finalizeInput));
+    expect(Object.keys(mapOf(build().definition).ItemBatcher.BatchInput).sort()).toEqual(fields(batchInput));
   });
 
   test('prepares, maps, finalizes (looping for more rounds), then tracks and publishes; any error is described as a FAILED job', () => {
