@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 
 import type { Readable } from 'node:stream';
 
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { HandlerError } from '../common/errors';
 import { openObject } from '../common/job-results';
 import { type S3Location } from '../../lib/common/contract/s3-location';
 
@@ -14,10 +16,9 @@ export function createS3Client(): S3Client {
 }
 
 /** A line of a JSON Lines file that is not the JSON this engine wrote. */
-export class MalformedFileError extends Error {
+export class MalformedFileError extends HandlerError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MalformedFile';
+    super(HandlerErrorName.MALFORMED_FILE, message);
   }
 }
 
@@ -35,22 +36,22 @@ export async function* textLines(body: Readable): AsyncGenerator<string> {
 }
 
 /** Parses every line of a JSON Lines object written by this engine; a broken line throws. */
-export async function* readJsonLines<T>(s3: S3Client, ref: S3Location): AsyncGenerator<T> {
+export async function* readJsonLines<T>(s3: S3Client, location: S3Location): AsyncGenerator<T> {
   let index = 0;
-  for await (const text of textLines(await openObject(s3, ref))) {
+  for await (const text of textLines(await openObject(s3, location))) {
     index += 1;
     try {
       yield JSON.parse(text) as T;
     } catch {
-      throw new MalformedFileError(`s3://${ref.bucket}/${ref.key} line ${index} is not JSON`);
+      throw new MalformedFileError(`s3://${location.bucket}/${location.key} line ${index} is not JSON`);
     }
   }
 }
 
-export async function putJson(s3: S3Client, ref: S3Location, value: unknown, kmsKeyId?: string): Promise<void> {
+export async function putJson(s3: S3Client, location: S3Location, value: unknown, kmsKeyId?: string): Promise<void> {
   await s3.send(new PutObjectCommand({
-    Bucket: ref.bucket,
-    Key: ref.key,
+    Bucket: location.bucket,
+    Key: location.key,
     Body: JSON.stringify(value),
     ContentType: 'application/json',
     ...(kmsKeyId && { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId }),

@@ -69,8 +69,9 @@ export interface ModerationJobProps {
    * How the manifest is moderated. `ModerationEngine.perImage()` and `auto()` run it on the
    * per-image workflow of `pipeline` (whose engine must be `perImage()` or `auto()`), with the
    * pipeline's input bucket and manifest prefix, output location, key, minConfidence and adapter:
-   * the job's own settings must agree with them. The options of the engine given here are not
-   * used: the pipeline's workflow is.
+   * the job's own settings must agree with them. Give `perImage()` or `auto()` without options:
+   * the run's rate, failure share and timeout are those of the pipeline's engine, so options given
+   * here would be ignored and are refused at synth.
    *
    * @default - the pipeline's engine when a pipeline is given, else ModerationEngine.bulk()
    */

@@ -4,14 +4,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
+import { ModerationEngine } from '../engine/moderation-engine';
 import { HandlerFunction } from '../common/handler-function';
 import { grantWithReason } from '../common/grants';
-import { ModerationJobAttribute, ModerationJobEngine, ModerationJobProperty, ModerationJobResourceProperties } from './moderation-job-contract';
+import { ModerationJobAttribute, ModerationJobProperty, ModerationJobResourceProperties } from './moderation-job-contract';
 import { createJobProvider } from './job-provider';
 import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
 import { grantReadJobStatus, grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
-import { jobEngine, validateJobProps } from './validate-job-props';
+import { jobEngine, jobEngineContext, validateJobProps } from './validate-job-props';
 import type { ModerationJobProps } from './moderation-job-props';
 
 
@@ -45,9 +45,8 @@ export class ModerationJob extends Construct {
     validateJobProps(this.node.path, props);
     const pipeline = props.pipeline;
     this.engine = jobEngine(props);
-    const startsBulkJobs = this.engine.kind !== ModerationEngineKind.PER_IMAGE;
     // Validated: a pipeline with a per-image workflow whenever the engine uses one.
-    const perImageStateMachine = this.engine.usesPerImage ? pipeline!.perImageStateMachine! : undefined;
+    const { startsBulkJobs, perImageWorkflow: perImageStateMachine, properties: engineProperties } = this.engine._bindJob(jobEngineContext(props));
     const perImageExecutions = perImageStateMachine && Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',
@@ -123,9 +122,7 @@ export class ModerationJob extends Construct {
       JobName: props.jobName,
       JobNamePrefix: pipeline?.jobNamePrefix,
       [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
-      // Left out for bulk: resources deployed before the property existed keep their properties.
-      [ModerationJobProperty.ENGINE]: ENGINE_PROPERTY[this.engine.kind],
-      [ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN]: perImageStateMachine?.stateMachineArn,
+      ...engineProperties,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -142,12 +139,6 @@ export class ModerationJob extends Construct {
     }
   }
 }
-
-const ENGINE_PROPERTY: Readonly<Record<ModerationEngineKind, ModerationJobResourceProperties['Engine']>> = {
-  [ModerationEngineKind.BULK]: undefined,
-  [ModerationEngineKind.PER_IMAGE]: ModerationJobEngine.PER_IMAGE,
-  [ModerationEngineKind.AUTO]: ModerationJobEngine.AUTO,
-};
 
 /** DescribeExecution on the per-image workflow's executions (a retried Create, and isComplete). */
 function grantDescribeRuns(role: iam.IRole, executionsArn: string): void {

@@ -1,5 +1,6 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { JobEngineContext } from '../engine/engine-binding';
 import { ModerationEngine } from '../engine/moderation-engine';
 import type { ModerationJobProps } from './moderation-job-props';
 import { PropErrors } from '../common/prop-errors';
@@ -7,6 +8,15 @@ import { PropErrors } from '../common/prop-errors';
 /** The job's engine: the given one, else the pipeline's, else bulk. */
 export function jobEngine(props: Pick<ModerationJobProps, 'engine' | 'pipeline'>): ModerationEngine {
   return props.engine ?? props.pipeline?.engine ?? ModerationEngine.bulk();
+}
+
+/** The job's pipeline, as its engine sees it. */
+export function jobEngineContext(props: Pick<ModerationJobProps, 'pipeline'>): JobEngineContext {
+  const pipeline = props.pipeline;
+  return {
+    pipelineWorkflow: pipeline?.perImageStateMachine,
+    pipeline: pipeline && { path: pipeline.node.path, engineName: pipeline.engine.kind },
+  };
 }
 
 /** Checks every ModerationJob prop at synth time; all problems are reported in one error. */
@@ -48,20 +58,19 @@ export function validateJobProps(constructPath: string, props: ModerationJobProp
 }
 
 /**
- * A per-image run is an execution of the pipeline's per-image workflow, which reads manifests only
- * from the pipeline's input bucket under its manifest prefix and moderates with the pipeline's
- * settings: the job's own must agree, or the run would fail or differ from what the props say.
+ * The engine's own problems (options a job would ignore, a pipeline without the workflow it needs);
+ * then, when the job runs on its pipeline's per-image workflow, which reads manifests only from the
+ * pipeline's input bucket under its manifest prefix and moderates with the pipeline's settings:
+ * the job's own settings must agree, or the run would fail or differ from what the props say.
  */
 function validateEngine(errors: PropErrors, props: ModerationJobProps): void {
   const engine = jobEngine(props);
-  if (!engine.usesPerImage) return;
+  const context = jobEngineContext(props);
+  // The pipeline's own engine, inherited, has its workflow and options by construction.
+  if (props.engine) props.engine._checkJob(errors, 'engine', context);
   const pipeline = props.pipeline;
-  const name = `engine ${engine.kind === 'auto' ? 'ModerationEngine.auto()' : 'ModerationEngine.perImage()'}`;
-  if (!pipeline?.perImageStateMachine) {
-    errors.add(`${name} needs a pipeline whose engine uses the per-image workflow (ModerationEngine.perImage() or auto()): `
-      + `the job runs the manifest on that pipeline's workflow (given ${pipeline ? `pipeline ${pipeline.node.path} with engine '${pipeline.engine.kind}'` : 'no pipeline'})`);
-    return;
-  }
+  if (!pipeline || engine._bindJob(context).perImageWorkflow === undefined) return;
+  const name = `engine ${engine._name}`;
   const differs = `cannot differ from the pipeline's with ${name}: the per-image workflow of pipeline ${pipeline.node.path} uses the pipeline's`;
   if (!sameValue(pipeline, props.manifestBucket.bucketName, pipeline.inputBucket.bucketName)) {
     errors.add(`manifestBucket must be the pipeline's inputBucket with ${name}: its per-image workflow reads manifests only from there`);

@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
 import { grantWithReason } from '../common/grants';
-import { PerImageEnvironment as Env } from './per-image-contract';
-import type { PerImageSizing } from './per-image-sizing';
+import { tokenAwareString } from '../common/token-string';
+import { batchEnvironment, finalizeEnvironment, PerImageHandler, type PerImageSizing, prepareEnvironment } from './per-image-contract';
 import type { PerImageWorkflowProps } from './per-image-workflow-props';
 
 /** The workflow's settings the functions need, with the workflow's sizing of a run. */
@@ -27,48 +27,40 @@ export class PerImageFunctions extends Construct {
   constructor(scope: Construct, id: string, props: PerImageFunctionsProps) {
     super(scope, id);
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
-    const kmsKey = { [Env.KMS_KEY_ID]: props.encryptionKey.keyArn };
+    const kmsKeyId = props.encryptionKey.keyArn;
     // Prepare and Finalize size each round's batches (ItemBatcher MaxItemsPerBatchPath).
-    const batching = {
-      [Env.MAP_CONCURRENCY]: String(props.sizing.maxConcurrency),
-      [Env.MAX_ITEMS_PER_BATCH]: String(props.sizing.itemsPerBatch),
-    };
+    const batching = { mapConcurrency: props.sizing.maxConcurrency, maxItemsPerBatch: props.sizing.itemsPerBatch };
 
     this.prepare = new HandlerFunction(this, 'Prepare', {
       ...common,
-      asset: 'per-image-prepare',
+      ...PerImageHandler.PREPARE,
       description: 'Splits a manifest into the images to moderate and the lines that name none (per-image engine)',
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: { ...kmsKey, ...batching },
+      environment: prepareEnvironment({ kmsKeyId, ...batching }, tokenAwareString),
     });
     this.batch = new HandlerFunction(this, 'Batch', {
       ...common,
-      asset: 'per-image-batch',
+      ...PerImageHandler.BATCH,
       description: 'Moderates a batch of images with DetectModerationLabels at a paced rate (per-image engine)',
       timeout: BATCH_TIMEOUT,
       memorySize: 256,
-      environment: {
-        ...kmsKey,
-        [Env.CALLS_PER_SECOND]: String(props.sizing.callsPerSecondPerChild),
-        [Env.MAX_IN_FLIGHT]: String(props.sizing.maxInFlight),
-        ...(props.minConfidence !== undefined && { [Env.MIN_CONFIDENCE]: String(props.minConfidence) }),
-        ...(props.projectVersion !== undefined && { [Env.PROJECT_VERSION]: props.projectVersion }),
-      },
+      environment: batchEnvironment({
+        kmsKeyId,
+        callsPerSecond: props.sizing.callsPerSecondPerChild,
+        maxInFlight: props.sizing.maxInFlight,
+        minConfidence: props.minConfidence,
+        projectVersion: props.projectVersion,
+      }, tokenAwareString),
     });
     this.finalize = new HandlerFunction(this, 'Finalize', {
       ...common,
-      asset: 'per-image-finalize',
+      ...PerImageHandler.FINALIZE,
       description: 'Collects a manifest\'s per-image results and writes them in the bulk analysis format (per-image engine)',
       timeout: Duration.minutes(10),
       // Holds one result per valid line (at most 10,000) while it writes them in manifest order.
       memorySize: 1024,
-      environment: {
-        ...kmsKey,
-        ...batching,
-        [Env.MAX_FAILURE_SHARE]: String(props.maxFailureShare),
-        [Env.MAX_ROUNDS]: String(props.maxRounds),
-      },
+      environment: finalizeEnvironment({ kmsKeyId, ...batching, maxFailureShare: props.maxFailureShare, maxRounds: props.maxRounds }, tokenAwareString),
     });
     this.grant(props);
   }

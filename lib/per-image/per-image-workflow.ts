@@ -9,18 +9,20 @@ import { publishCompletion } from '../tracking/completion-publisher';
 import { createReportingStateMachine } from '../tracking/reporting-state-machine';
 import { TRANSIENT_ERRORS } from '../tracking/job-tracking';
 import { acknowledgeGrant, acknowledgeInvokeGrants } from '../common/grants';
+import { DEFAULT_IMAGES_PER_SECOND, DEFAULT_MAX_ROUNDS, type PerImageSizing, sizePerImageRun } from './per-image-contract';
 import { PerImageFunctions } from './per-image-functions';
 import { PrefixScopedJsonLItemReader, PrefixScopedResultWriter } from './per-image-s3-access';
-import { sizePerImageRun, PerImageSizing } from './per-image-sizing';
+import {
+  BATCH_INPUT_PARAMETERS,
+  DESCRIBE_FAILURE_PARAMETERS,
+  FINALIZE_PARAMETERS,
+  MAP_LABEL,
+  PerImagePath as Path,
+  PerImageState as State,
+  PREPARE_PARAMETERS,
+} from './per-image-workflow-contract';
 import { validatePerImageProps } from './validate-per-image-props';
 import type { PerImageWorkflowProps } from './per-image-workflow-props';
-
-
-/** The Distributed Map's Label (part of its Map Runs' ARNs). */
-export const MAP_LABEL = 'Images';
-
-/** Rounds of the Distributed Map at most: the manifest's lines, then twice the lines not done. */
-export const MAX_ROUNDS = 3;
 
 /**
  * The per-image engine: one Standard execution per manifest, named after its token by the
@@ -45,8 +47,9 @@ export class PerImageWorkflow extends Construct {
     // The exported Map results are JSON Lines (ResultWriterV2's WriterConfig) whatever the app's flags.
     this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
 
-    this.sizing = sizePerImageRun(Token.isUnresolved(props.imagesPerSecond) ? 5 : props.imagesPerSecond);
-    this.functions = new PerImageFunctions(this, 'Functions', { ...props, sizing: this.sizing, maxRounds: MAX_ROUNDS });
+    // Validated: a token is refused (it sizes the Map); the default only keeps a failed synth going.
+    this.sizing = sizePerImageRun(Token.isUnresolved(props.imagesPerSecond) ? DEFAULT_IMAGES_PER_SECOND : props.imagesPerSecond);
+    this.functions = new PerImageFunctions(this, 'Functions', { ...props, sizing: this.sizing, maxRounds: DEFAULT_MAX_ROUNDS });
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createReportingStateMachine(this, {
       definition: () => this.definition(props),
       timeout: props.timeout,
@@ -86,70 +89,50 @@ export class PerImageWorkflow extends Construct {
   }
 
   private definition(props: PerImageWorkflowProps): sfn.IChainable {
-    const describeFailure = new sfn.Pass(this, 'DescribeFailure', {
+    const describeFailure = new sfn.Pass(this, State.DESCRIBE_FAILURE, {
       comment: 'An error ended the run: describe it as a FAILED job, so it is reported like any other',
-      parameters: {
-        'JobId.$': '$$.Execution.Id',
-        'Status': 'FAILED',
-        'FailureDetails': { 'Code.$': '$.error.Error', 'Message.$': '$.error.Cause' },
-        'CreationTimestamp.$': '$$.Execution.StartTime',
-        'CompletionTimestamp.$': '$$.State.EnteredTime',
-      },
-      resultPath: '$.jobDescription',
+      parameters: DESCRIBE_FAILURE_PARAMETERS,
+      resultPath: Path.JOB_DESCRIPTION,
     });
-    const onError = { errors: ['States.ALL'], resultPath: '$.error' };
+    const onError = { errors: ['States.ALL'], resultPath: Path.ERROR };
     const report = this.trackCompletion(props).next(publishCompletion(this, props));
     describeFailure.next(report);
 
-    const prepare = this.invoke('Prepare', this.functions.prepare.function, {
-      'token.$': '$.token',
-      'manifest.$': '$.manifest',
-      'output.$': '$.output',
-      'startedAt.$': '$$.Execution.StartTime',
-      'executionArn.$': '$$.Execution.Id',
-    }, '$.prepared');
+    const prepare = this.invoke(State.PREPARE, this.functions.prepare.function, PREPARE_PARAMETERS, Path.PREPARED);
     prepare.addCatch(describeFailure, onError);
 
     const map = this.analyseImages(props);
     map.addCatch(describeFailure, onError);
 
-    const finalize = this.invoke('Finalize', this.functions.finalize.function, {
-      'token.$': '$.token',
-      'output.$': '$.output',
-      'prepared.$': '$.prepared',
-      'work.$': '$.work',
-      'mapRun.$': '$.map',
-      'startedAt.$': '$$.Execution.StartTime',
-      'executionArn.$': '$$.Execution.Id',
-    }, '$.collect');
+    const finalize = this.invoke(State.FINALIZE, this.functions.finalize.function, FINALIZE_PARAMETERS, Path.COLLECT);
     finalize.addCatch(describeFailure, onError);
 
-    const useRejection = new sfn.Pass(this, 'UseRejection', { inputPath: '$.prepared.jobDescription', resultPath: '$.jobDescription' });
-    const useResult = new sfn.Pass(this, 'UseJobDescription', { inputPath: '$.collect.jobDescription', resultPath: '$.jobDescription' });
-    const firstRound = new sfn.Pass(this, 'FirstRound', { inputPath: '$.prepared.work', resultPath: '$.work' });
-    const nextRound = new sfn.Pass(this, 'NextRound', { inputPath: '$.collect.work', resultPath: '$.work' });
-    const backOff = new sfn.Wait(this, 'BeforeNextRound', { time: sfn.WaitTime.secondsPath('$.work.waitSeconds') });
+    const useRejection = new sfn.Pass(this, State.USE_REJECTION, { inputPath: Path.REJECTION, resultPath: Path.JOB_DESCRIPTION });
+    const useResult = new sfn.Pass(this, State.USE_JOB_DESCRIPTION, { inputPath: Path.COLLECT_JOB_DESCRIPTION, resultPath: Path.JOB_DESCRIPTION });
+    const firstRound = new sfn.Pass(this, State.FIRST_ROUND, { inputPath: Path.PREPARED_WORK, resultPath: Path.WORK });
+    const nextRound = new sfn.Pass(this, State.NEXT_ROUND, { inputPath: Path.COLLECT_WORK, resultPath: Path.WORK });
+    const backOff = new sfn.Wait(this, State.BEFORE_NEXT_ROUND, { time: sfn.WaitTime.secondsPath(Path.WORK_WAIT_SECONDS) });
 
     useRejection.next(report);
     useResult.next(report);
-    map.next(finalize).next(new sfn.Choice(this, 'AllLinesDone?')
-      .when(sfn.Condition.booleanEquals('$.collect.done', true), useResult)
+    map.next(finalize).next(new sfn.Choice(this, State.ALL_LINES_DONE)
+      .when(sfn.Condition.booleanEquals(Path.COLLECT_DONE, true), useResult)
       .otherwise(nextRound.next(backOff).next(map)));
 
-    return prepare.next(new sfn.Choice(this, 'ManifestAccepted?')
-      .when(sfn.Condition.booleanEquals('$.prepared.accepted', true), firstRound.next(map))
+    return prepare.next(new sfn.Choice(this, State.MANIFEST_ACCEPTED)
+      .when(sfn.Condition.booleanEquals(Path.PREPARED_ACCEPTED, true), firstRound.next(map))
       .otherwise(useRejection));
   }
 
   private analyseImages(props: PerImageWorkflowProps): sfn.DistributedMap {
-    const map = new sfn.DistributedMap(this, 'AnalyseImages', {
+    const map = new sfn.DistributedMap(this, State.ANALYSE_IMAGES, {
       comment: 'DetectModerationLabels for every item of the round, in batches, at the configured rate',
-      itemReader: new PrefixScopedJsonLItemReader({ bucket: props.outputBucket, key: sfn.JsonPath.stringAt('$.work.items.key') }, props.outputPrefix),
+      itemReader: new PrefixScopedJsonLItemReader({ bucket: props.outputBucket, key: sfn.JsonPath.stringAt(Path.WORK_ITEMS_KEY) }, props.outputPrefix),
       itemBatcher: new sfn.ItemBatcher({
         // Sized per round by Prepare and Finalize: at most sizing.itemsPerBatch, in whole waves of MaxConcurrency.
-        maxItemsPerBatchPath: '$.work.itemsPerBatch',
+        maxItemsPerBatchPath: Path.WORK_ITEMS_PER_BATCH,
         // Rendered as written (aws-cdk-lib does not resolve JsonPath tokens here): paths on the Map's input.
-        batchInput: { 'output.$': '$.output', 'round.$': '$.work.round' },
+        batchInput: BATCH_INPUT_PARAMETERS,
       }),
       maxConcurrency: this.sizing.maxConcurrency,
       // Express children: see docs/engines.md (cost, and why batches end well within 5 minutes).
@@ -158,13 +141,13 @@ export class PerImageWorkflow extends Construct {
       toleratedFailurePercentage: 100,
       resultWriterV2: new PrefixScopedResultWriter({
         bucket: props.outputBucket,
-        prefix: sfn.JsonPath.stringAt('$.prepared.mapResultsPrefix'),
+        prefix: sfn.JsonPath.stringAt(Path.PREPARED_MAP_RESULTS_PREFIX),
         writerConfig: new sfn.WriterConfig({ outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT }),
       }, props.outputPrefix),
-      resultPath: '$.map',
+      resultPath: Path.MAP_RUN,
       label: MAP_LABEL,
     });
-    const analyse = new tasks.LambdaInvoke(this, 'AnalyseBatch', {
+    const analyse = new tasks.LambdaInvoke(this, State.ANALYSE_BATCH, {
       lambdaFunction: this.functions.batch.function,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -196,10 +179,10 @@ export class PerImageWorkflow extends Construct {
 
   /** The tracker gets the execution input (TrackingInput) with `jobDescription`, and answers the completion detail. */
   private trackCompletion(props: PerImageWorkflowProps): tasks.LambdaInvoke {
-    const track = new tasks.LambdaInvoke(this, 'TrackCompletion', {
+    const track = new tasks.LambdaInvoke(this, State.TRACK_COMPLETION, {
       lambdaFunction: props.trackerFunction,
       payloadResponseOnly: true,
-      resultPath: '$.step',
+      resultPath: Path.STEP,
       retryOnServiceExceptions: false,
     });
     track.addRetry(transientRetry());

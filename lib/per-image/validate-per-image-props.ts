@@ -1,23 +1,50 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
+import { PropErrors } from '../common/prop-errors';
+import { failureShareProblem, imagesPerSecondProblem, MIN_CONFIDENCE_RANGE } from './per-image-contract';
+import { numberProblem } from '../common/contract/environment';
 import type { PerImageWorkflowProps } from './per-image-workflow-props';
 
-/** Checks the props that synth can check (unresolved tokens are skipped); throws all problems at once. */
+/** A run must outlast Prepare, a Map round and Finalize, with time for the rounds' waits. */
+const MIN_TIMEOUT = Duration.minutes(15);
+
+/** The settings of a run that its engine's options give (ModerationEngine.perImage() and auto()). */
+export interface PerImageRunOptions {
+  readonly imagesPerSecond?: number;
+  readonly maxFailureShare?: number;
+  readonly timeout?: Duration;
+}
+
+/**
+ * Adds the problems of a run's settings to `errors`, each named `${prefix}${prop}` with the value
+ * given; the limits are the contract's, which the handlers check too. imagesPerSecond sizes the
+ * Distributed Map at synth, so a token is refused; other tokens are left to deploy time.
+ */
+export function checkPerImageRunOptions(errors: PropErrors, prefix: string, options: PerImageRunOptions): void {
+  const { imagesPerSecond, maxFailureShare, timeout } = options;
+  if (imagesPerSecond !== undefined && Token.isUnresolved(imagesPerSecond)) {
+    errors.add(`${prefix}imagesPerSecond must be a concrete number, not a token: it sets the Distributed Map's MaxConcurrency at synth (given ${Token.asString(imagesPerSecond)})`);
+  } else {
+    addProblem(errors, `${prefix}imagesPerSecond`, imagesPerSecond, imagesPerSecondProblem);
+  }
+  addProblem(errors, `${prefix}maxFailureShare`, maxFailureShare, failureShareProblem);
+  if (timeout !== undefined && !timeout.isUnresolved() && timeout.toSeconds() < MIN_TIMEOUT.toSeconds()) {
+    errors.add(`${prefix}timeout must be at least ${MIN_TIMEOUT.toHumanString()} (given ${timeout.toHumanString()})`);
+  }
+}
+
+/** Checks the workflow's props that synth can check; throws all problems at once. */
 export function validatePerImageProps(path: string, props: PerImageWorkflowProps): void {
-  const problems: string[] = [];
-  const range = (name: string, value: number | undefined, min: number, max: number) => {
-    if (value === undefined || Token.isUnresolved(value)) return;
-    if (!Number.isFinite(value) || value < min || value > max) problems.push(`${name} must be from ${min} to ${max} (given ${value})`);
-  };
-  range('imagesPerSecond', props.imagesPerSecond, 1, 1000);
-  range('maxFailureShare', props.maxFailureShare, 0, 1);
-  range('minConfidence', props.minConfidence, 0, 100);
-  if (!props.timeout.isUnresolved() && props.timeout.toSeconds() < 15 * 60) {
-    problems.push(`timeout must be at least 15 minutes (given ${props.timeout.toHumanString()})`);
-  }
+  const errors = new PropErrors();
+  checkPerImageRunOptions(errors, '', props);
+  addProblem(errors, 'minConfidence', props.minConfidence, (value) => numberProblem(value, MIN_CONFIDENCE_RANGE));
   if (props.imageBuckets.length === 0) {
-    problems.push('imageBuckets must name at least one bucket');
+    errors.add('imageBuckets must name at least one bucket (given [])');
   }
-  if (problems.length > 0) {
-    throw new Error(`${path}: invalid per-image engine settings: ${problems.join('; ')}`);
-  }
+  errors.throwIfAny(path);
+}
+
+function addProblem(errors: PropErrors, prop: string, value: number | undefined, check: (value: number) => string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  const problem = check(value);
+  if (problem !== undefined) errors.add(`${prop} ${problem} (given ${value})`);
 }

@@ -12,13 +12,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-events';
-import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
+import { ModerationEngine } from '../engine/moderation-engine';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
-import { ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
+import { ManifestValidationEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
 import { JobTracking } from '../tracking/job-tracking';
 import { ManifestTrigger } from '../trigger/manifest-trigger';
-import { PerImageWorkflow } from '../per-image/per-image-workflow';
 import { PipelineAlarms } from '../operations/pipeline-alarms';
 import { createPipelineDashboard } from '../operations/pipeline-dashboard';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
@@ -31,10 +30,11 @@ import { validatePipelineProps } from './validate-pipeline-props';
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
  *
  * A new manifest (JSON Lines of `{"source-ref": "s3://bucket/key"}`) under `manifestPrefix`
- * raises an S3 event; the event waits in an encrypted queue until the trigger function starts
- * an Amazon Rekognition bulk analysis job (StartMediaAnalysisJob) for it. Results land in the
- * output bucket, one folder per manifest; manifests that can never run get an error report in
- * that folder instead.
+ * raises an S3 event; the event waits in an encrypted queue until the trigger function hands it
+ * to the pipeline's engine: an Amazon Rekognition bulk analysis job (StartMediaAnalysisJob), or a
+ * run of the per-image workflow (DetectModerationLabels image by image). Results land in the
+ * output bucket, one folder per manifest, in the same format for both; manifests that can never
+ * run get an error report in that folder instead.
  */
 export class ModerationPipeline extends Construct {
   /** The bucket that manifests are uploaded to. */
@@ -150,7 +150,7 @@ export class ModerationPipeline extends Construct {
       outputPrefix: this.outputPrefix,
       encryptionKey: this.encryptionKey,
       projectVersion: props.projectVersion,
-      startsJobs: this.engine.kind !== ModerationEngineKind.PER_IMAGE,
+      startsJobs: this.engine._startsBulkJobs,
     });
 
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
@@ -289,32 +289,28 @@ export class ModerationPipeline extends Construct {
     return { alarms, dashboard };
   }
 
-  /** With engines perImage() and auto(): the per-image workflow, and the trigger's way to it. */
+  /** What the engine needs: the trigger's engine setting, and the per-image workflow with engines perImage() and auto(). */
   private addPerImageEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine | undefined {
-    trigger.function.addEnvironment(TriggerEngineEnvironment.ENGINE, this.engine.kind);
-    if (!this.engine.usesPerImage) return undefined;
-    const options = this.engine.perImageOptions;
-    const workflow = new PerImageWorkflow(this, 'PerImage', {
-      outputBucket: this.outputBucket,
-      outputPrefix: this.outputPrefix,
-      encryptionKey: this.encryptionKey,
-      imageBuckets: this.imageBuckets,
-      manifestBucket: this.inputBucket,
-      manifestPrefix: this.manifestPrefix,
-      minConfidence: props.minConfidence,
-      projectVersion: props.projectVersion,
-      imagesPerSecond: options.imagesPerSecond ?? PIPELINE_DEFAULTS.imagesPerSecond,
-      maxFailureShare: options.maxFailureShare ?? PIPELINE_DEFAULTS.maxFailureShare,
-      timeout: options.timeout ?? PIPELINE_DEFAULTS.perImageTimeout,
-      trackerFunction: this.trackerFunction,
-      eventBus: props.eventBus,
-      completionTopic: this.completionTopic,
-      logRetention,
-      removalPolicy,
+    return this.engine._bindPipeline({
+      scope: this,
+      triggerFunction: trigger.function,
+      triggerRole: trigger.handler.role,
+      workflow: {
+        outputBucket: this.outputBucket,
+        outputPrefix: this.outputPrefix,
+        encryptionKey: this.encryptionKey,
+        imageBuckets: this.imageBuckets,
+        manifestBucket: this.inputBucket,
+        manifestPrefix: this.manifestPrefix,
+        minConfidence: props.minConfidence,
+        projectVersion: props.projectVersion,
+        trackerFunction: this.trackerFunction,
+        eventBus: props.eventBus,
+        completionTopic: this.completionTopic,
+        logRetention,
+        removalPolicy,
+      },
     });
-    workflow.stateMachine.grantStartExecution(trigger.handler.role);
-    trigger.function.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
-    return workflow.stateMachine;
   }
 
   /**

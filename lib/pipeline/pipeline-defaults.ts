@@ -21,7 +21,4 @@ export const PIPELINE_DEFAULTS = {
   maxManifestWait: Duration.hours(6),
   dashboardEnabled: false,
   validateManifests: true,
-  imagesPerSecond: 5,
-  maxFailureShare: 0.1,
-  perImageTimeout: Duration.days(1),
 } as const;

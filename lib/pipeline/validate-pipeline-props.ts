@@ -34,6 +34,7 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
   validateTracking(errors, props);
   validateSuffixes(errors, props.manifestSuffixes);
   validateBuckets(errors, props, manifestPrefix, outputPrefix);
+  props.engine?._checkPipelineOptions(errors, 'engine');
   errors.throwIfAny(constructPath);
 }
 

@@ -39,3 +39,11 @@ export const ManifestValidationEnvironment = {
   /** Comma-separated bucket names that manifests may reference images in. */
   IMAGE_BUCKETS: 'IMAGE_BUCKETS',
 } as const;
+
+/** Values of the trigger's ENGINE variable: how it moderates a manifest. */
+export const TriggerEngine = {
+  BULK: 'bulk',
+  PER_IMAGE: 'per-image',
+  AUTO: 'auto',
+} as const;
+export type TriggerEngine = typeof TriggerEngine[keyof typeof TriggerEngine];

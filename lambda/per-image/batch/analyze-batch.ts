@@ -1,4 +1,4 @@
-import type { ImageItem, LineError, LineResult, ModerationResult } from '../per-image-types';
+import type { ImageItem, LineError, LineResult, ModerationResult } from '../../../lib/per-image/per-image-workflow-contract';
 import { classifyDetectError } from './detect-errors';
 import { backoffDelayMs, type Clock, Pacer, systemClock } from './pacer';
 

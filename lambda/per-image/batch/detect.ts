@@ -1,6 +1,6 @@
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import type { ImageItem, ModerationResult } from '../per-image-types';
-import type { BatchConfig } from './config';
+import type { ImageItem, ModerationResult } from '../../../lib/per-image/per-image-workflow-contract';
+import type { BatchSettings } from '../../../lib/per-image/per-image-contract';
 
 /**
  * A client that never retries by itself: every retry goes through the batch's pacer and backoff,
@@ -11,7 +11,7 @@ export function createDetectClient(): RekognitionClient {
 }
 
 /** DetectModerationLabels on the image in S3, answered in the shape of bulk analysis's output lines. */
-export function detector(client: RekognitionClient, config: BatchConfig): (item: ImageItem) => Promise<ModerationResult> {
+export function detector(client: RekognitionClient, config: BatchSettings): (item: ImageItem) => Promise<ModerationResult> {
   return async (item) => {
     const response = await client.send(new DetectModerationLabelsCommand({
       Image: { S3Object: { Bucket: item.bucket, Name: item.key } },

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { log } from '../../common/log';
-import type { BatchEvent, BatchOutput, LineResult } from '../per-image-types';
+import { readBatchSettings } from '../../../lib/per-image/per-image-contract';
+import type { BatchEvent, BatchOutput, LineResult } from '../../../lib/per-image/per-image-workflow-contract';
+import { logger } from '../../common/log';
 import { analyzeBatch } from './analyze-batch';
-import { loadBatchConfig } from './config';
 import { createDetectClient, detector } from './detect';
 import { Pacer } from './pacer';
 
@@ -13,11 +13,13 @@ export const RETURN_MARGIN_MS = 20_000;
 /** Without a Lambda context (local runs): the time budget of one batch. */
 const DEFAULT_BUDGET_MS = 240_000;
 
-const config = loadBatchConfig(process.env);
+const config = readBatchSettings(process.env);
 const rekognition = createDetectClient();
+logger.appendPersistentKeys({ engine: 'per-image', step: 'batch' });
 
 /** One ItemBatcher batch: every image analysed, refused, or handed back for the next round. */
 export async function handler(event: BatchEvent, context?: Context): Promise<BatchOutput> {
+  logger.startInvocation(context);
   const started = Date.now();
   const budget = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
   const items = event.Items ?? [];
@@ -29,7 +31,7 @@ export async function handler(event: BatchEvent, context?: Context): Promise<Bat
   });
   const firstLine = items[0]?.line ?? 0;
   const elapsedMs = Math.max(1, Date.now() - started);
-  log('INFO', 'batch analysed', {
+  logger.info('batch analysed', {
     round: event.BatchInput?.round,
     firstLine,
     items: items.length,
@@ -47,6 +49,6 @@ async function inlineOrSpilled(event: BatchEvent, results: LineResult[], firstLi
   }
   const { spillResults } = await import('./spill');
   const spilled = await spillResults(event.BatchInput, firstLine, results, config.kmsKeyId);
-  log('INFO', 'batch results spilled to S3', { firstLine, ...spilled, count: results.length });
+  logger.info('batch results spilled to S3', { firstLine, ...spilled, count: results.length });
   return { spilled, count: results.length };
 }

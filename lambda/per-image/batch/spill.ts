@@ -4,7 +4,7 @@ import { JsonLinesWriter, writeJsonLines } from '../../common/jsonl-writer';
 
 import { createS3Client } from '../per-image-s3';
 
-import type { BatchInput, LineResult } from '../per-image-types';
+import type { BatchInput, LineResult } from '../../../lib/per-image/per-image-workflow-contract';
 import { type S3Location } from '../../../lib/common/contract/s3-location';
 
 // Loaded with import() only when a batch's results are too large to return: a cold start never

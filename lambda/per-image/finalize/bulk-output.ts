@@ -1,4 +1,4 @@
-import type { ImageItem, InvalidLine, LineError } from '../per-image-types';
+import type { ImageItem, InvalidLine, LineError } from '../../../lib/per-image/per-image-workflow-contract';
 import type { LineOutcome } from './line-outcomes';
 
 /** One error of the manifest summary, in the bulk format (with the documented key spelling). */

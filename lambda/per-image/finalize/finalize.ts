@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 
-import { log } from '../../common/log';
+import { logger } from '../../common/log';
 
 import { itemsPerBatch } from '../per-image-batching';
 
@@ -10,7 +10,7 @@ import { JsonLinesWriter } from '../../common/jsonl-writer';
 
 import { putJson, readJsonLines } from '../per-image-s3';
 
-import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError } from '../per-image-types';
+import type { FinalizeInput, FinalizeOutput, ImageItem, InvalidLine, JobDescription, LineError } from '../../../lib/per-image/per-image-workflow-contract';
 import {
   imageError,
   imageOutputLine,
@@ -25,17 +25,11 @@ import { LineOutcomes } from './line-outcomes';
 
 import { batchLineResults, readResultFile, resultFiles } from './map-results';
 import { type S3Location } from '../../../lib/common/contract/s3-location';
+import { type BatchingSettings, DEFAULT_BATCHING, type FinalizeSettings } from '../../../lib/per-image/per-image-contract';
 
 
-export interface FinalizeOptions {
-  /** Share of the non-blank lines (0-1) that may fail before the job is FAILED. */
-  maxFailureShare: number;
-  /** Rounds at most; lines still pending after the last are recorded as errors. */
-  maxRounds: number;
-  /** The Map's MaxConcurrency and batch size limit, to size a new round's batches. */
-  mapConcurrency?: number;
-  maxItemsPerBatch?: number;
-  kmsKeyId?: string;
+/** The handler's settings (the Map's MaxConcurrency and batch size limit size a new round's batches), and a clock. */
+export interface FinalizeOptions extends Omit<FinalizeSettings, keyof BatchingSettings>, Partial<BatchingSettings> {
   now?: () => Date;
 }
 
@@ -64,23 +58,24 @@ export async function finalize(input: FinalizeInput, s3: S3Client, options: Fina
     const retry = { bucket: output.bucket, key: perImageKeys(output.prefix).retryItems(round) };
     const pendingLines = await writePending(s3, prepared.items, outcomes, { ...retry, kmsKeyId: options.kmsKeyId });
     if (pendingLines > 0) {
-      log('WARN', 'lines left for another round', { token: input.token, round, pendingLines });
-      const batch = itemsPerBatch(pendingLines, options.mapConcurrency ?? 1, options.maxItemsPerBatch ?? 50);
+      logger.warn('lines left for another round', { token: input.token, round, pendingLines });
+      const batch = itemsPerBatch(pendingLines,
+        options.mapConcurrency ?? DEFAULT_BATCHING.mapConcurrency, options.maxItemsPerBatch ?? DEFAULT_BATCHING.maxItemsPerBatch);
       return { done: false, pendingLines, work: { round, items: retry, mapResults, waitSeconds: waitBeforeRound(round), itemsPerBatch: batch } };
     }
   }
 
   const keys = perImageKeys(output.prefix);
   const results = { bucket: output.bucket, key: keys.results };
-  const summaryRef = { bucket: output.bucket, key: keys.summary };
-  const written = await writeOutputs(s3, input, outcomes, results, summaryRef, options.kmsKeyId);
+  const summaryLocation = { bucket: output.bucket, key: keys.summary };
+  const written = await writeOutputs(s3, input, outcomes, results, summaryLocation, options.kmsKeyId);
   const description: JobDescription = {
     JobId: input.executionArn,
     Status: 'SUCCEEDED',
     CreationTimestamp: input.startedAt,
     CompletionTimestamp: now().toISOString(),
     Results: { S3Object: { Bucket: results.bucket, Name: results.key } },
-    ManifestSummary: { S3Object: { Bucket: summaryRef.bucket, Name: summaryRef.key } },
+    ManifestSummary: { S3Object: { Bucket: summaryLocation.bucket, Name: summaryLocation.key } },
   };
   const judged = written.judgedLines;
   const share = judged === 0 ? 0 : written.failedLines / judged;
@@ -91,7 +86,7 @@ export async function finalize(input: FinalizeInput, s3: S3Client, options: Fina
       Message: `${written.failedLines} of ${judged} non-blank manifest lines failed (${percent(share)}), more than the allowed ${percent(options.maxFailureShare)}; see the manifest summary.`,
     };
   }
-  log('INFO', 'job finished', { token: input.token, status: description.Status, rounds: input.work.round, ...written });
+  logger.info('job finished', { token: input.token, status: description.Status, rounds: input.work.round, ...written });
   return { done: true, jobDescription: description };
 }
 
@@ -117,7 +112,7 @@ async function collectOutcomes(s3: S3Client, manifests: S3Location[]): Promise<L
     }
   }
   if (unknownRecords > 0) {
-    log('WARN', 'some Map result records were not understood; their lines count as not processed', { unknownRecords });
+    logger.warn('some Map result records were not understood; their lines count as not processed', { unknownRecords });
   }
   return outcomes;
 }
@@ -156,7 +151,7 @@ async function writeOutputs(
   input: FinalizeInput,
   outcomes: LineOutcomes,
   results: S3Location,
-  summaryRef: S3Location,
+  summaryLocation: S3Location,
   kmsKeyId: string | undefined,
 ): Promise<WrittenOutputs> {
   const { prepared } = input;
@@ -198,7 +193,7 @@ async function writeOutputs(
     },
     errors,
   };
-  await putJson(s3, summaryRef, summary, kmsKeyId);
+  await putJson(s3, summaryLocation, summary, kmsKeyId);
   const judgedLines = counts.totalLines - counts.blankLines;
   return { ...counts, judgedLines, failedLines: counts.failedImageLines + counts.invalidLines - counts.blankLines };
 }

@@ -1,4 +1,4 @@
-import type { LineError, LineResult } from '../per-image-types';
+import type { LineError, LineResult } from '../../../lib/per-image/per-image-workflow-contract';
 
 /** What is known of one line after every round so far. */
 export type LineOutcome =

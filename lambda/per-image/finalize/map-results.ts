@@ -4,7 +4,7 @@ import { openObject } from '../../common/job-results';
 
 import { MalformedFileError, readJsonLines, textLines } from '../per-image-s3';
 
-import type { BatchOutput, ImageItem, LineError, LineResult } from '../per-image-types';
+import type { BatchOutput, ImageItem, LineError, LineResult } from '../../../lib/per-image/per-image-workflow-contract';
 import { type S3Location } from '../../../lib/common/contract/s3-location';
 
 /**
@@ -120,9 +120,9 @@ function parseLoose(text: string): unknown {
   }
 }
 
-async function readAll(s3: S3Client, ref: S3Location): Promise<string> {
+async function readAll(s3: S3Client, location: S3Location): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await openObject(s3, ref)) {
+  for await (const chunk of await openObject(s3, location)) {
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   }
   return Buffer.concat(chunks).toString('utf8');

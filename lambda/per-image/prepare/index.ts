@@ -1,28 +1,23 @@
-import { PerImageEnvironment as Env } from '../../../lib/per-image/per-image-contract';
-import { log } from '../../common/log';
+import type { Context } from 'aws-lambda';
+import { readPrepareSettings } from '../../../lib/per-image/per-image-contract';
+import type { PrepareInput, PrepareOutput } from '../../../lib/per-image/per-image-workflow-contract';
+import { logger } from '../../common/log';
 import { createS3Client } from '../per-image-s3';
-import type { PrepareInput, PrepareOutput } from '../per-image-types';
 import { prepareManifest } from './prepare-manifest';
 
+const settings = readPrepareSettings(process.env);
 const s3 = createS3Client();
+logger.appendPersistentKeys({ engine: 'per-image', step: 'prepare' });
 
 /** Splits the manifest into the images to analyse and the lines that name none. */
-export async function handler(input: PrepareInput): Promise<PrepareOutput> {
+export async function handler(input: PrepareInput, context?: Context): Promise<PrepareOutput> {
+  logger.startInvocation(context);
   const fields = { token: input.token, manifest: `s3://${input.manifest.bucket}/${input.manifest.key}`, version: input.manifest.version ?? null };
-  const result = await prepareManifest(input, s3, {
-    kmsKeyId: process.env[Env.KMS_KEY_ID] || undefined,
-    mapConcurrency: positive(process.env[Env.MAP_CONCURRENCY]),
-    maxItemsPerBatch: positive(process.env[Env.MAX_ITEMS_PER_BATCH]),
-  });
+  const result = await prepareManifest(input, s3, settings);
   if (result.accepted) {
-    log('INFO', 'manifest prepared', { ...fields, totalLines: result.totalLines, validLines: result.validLines, invalidLines: result.invalidLines });
+    logger.info('manifest prepared', { ...fields, totalLines: result.totalLines, validLines: result.validLines, invalidLines: result.invalidLines });
   } else {
-    log('WARN', 'manifest rejected', { ...fields, failure: result.jobDescription.FailureDetails });
+    logger.warn('manifest rejected', { ...fields, failure: result.jobDescription.FailureDetails });
   }
   return result;
-}
-
-function positive(value: string | undefined): number | undefined {
-  const parsed = Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : undefined;
 }

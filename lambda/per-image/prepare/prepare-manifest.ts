@@ -1,18 +1,17 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { errorCode } from '../../common/errors';
+import { HandlerErrorName } from '../../../lib/common/contract/error-names';
+import { errorCode, HandlerError } from '../../common/errors';
 import { readManifestLines } from '../../common/manifest-reader';
 import { MANIFEST_MAX_BYTES, MANIFEST_MAX_LINES } from '../../common/manifest-validation';
 import { itemsPerBatch } from '../per-image-batching';
 import { perImageKeys } from '../per-image-keys';
 import { JsonLinesWriter } from '../../common/jsonl-writer';
-import type { ImageItem, InvalidLine, PrepareInput, PrepareOutput, RejectedManifest } from '../per-image-types';
+import { DEFAULT_BATCHING, type PrepareSettings } from '../../../lib/per-image/per-image-contract';
+import type { ImageItem, InvalidLine, PrepareInput, PrepareOutput, RejectedManifest } from '../../../lib/per-image/per-image-workflow-contract';
 
-export interface PrepareOptions {
-  kmsKeyId?: string;
-  /** The Map's MaxConcurrency and batch size limit, to size the first round's batches. */
-  mapConcurrency?: number;
-  maxItemsPerBatch?: number;
+/** The handler's settings (the Map's MaxConcurrency and batch size limit size the first round's batches), and test seams. */
+export interface PrepareOptions extends Partial<PrepareSettings> {
   maxLines?: number;
   maxBytes?: number;
   now?: () => Date;
@@ -122,7 +121,8 @@ export async function prepareManifest(input: PrepareInput, s3: S3Client, options
     items,
     invalid,
     mapResultsPrefix: keys.mapResults,
-    work: { round: 1, items, mapResults: [], waitSeconds: 0, itemsPerBatch: itemsPerBatch(itemWriter.lines, options.mapConcurrency ?? 1, options.maxItemsPerBatch ?? 50) },
+    work: { round: 1, items, mapResults: [], waitSeconds: 0, itemsPerBatch: itemsPerBatch(itemWriter.lines,
+      options.mapConcurrency ?? DEFAULT_BATCHING.mapConcurrency, options.maxItemsPerBatch ?? DEFAULT_BATCHING.maxItemsPerBatch) },
   };
 }
 
@@ -131,7 +131,7 @@ function toStream(body: unknown): AsyncIterable<Uint8Array | string> {
   if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
     return body as AsyncIterable<Uint8Array | string>;
   }
-  throw Object.assign(new Error('The manifest object has no readable body'), { name: 'EmptyBody' });
+  throw new HandlerError(HandlerErrorName.READ_INTERRUPTED, 'The manifest object has no readable body');
 }
 
 /** Passes the body through and stops reading past maxBytes. */

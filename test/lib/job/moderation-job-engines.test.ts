@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -196,6 +196,26 @@ describe('validation', () => {
       expect.stringMatching(/^- minConfidence cannot differ .*\(given 80, the pipeline's: 60\)/),
       expect.stringMatching(/^- projectVersion cannot differ/),
     ]);
+  });
+});
+
+describe('the job\'s engine takes no options it would ignore', () => {
+  test('fails if a perImage() or auto() job engine is given options, each named with the value given, with the other prop errors', () => {
+    expect(problems(() => build({ engine: ModerationEngine.auto() }, {
+      jobName: 'bad name',
+      engine: ModerationEngine.perImage({ imagesPerSecond: 20, maxFailureShare: 0.5, timeout: Duration.hours(2) }),
+    }))).toEqual([
+      expect.stringMatching(/^- jobName may only contain/),
+      "- engine.imagesPerSecond cannot be given to a ModerationJob's engine: the job runs on its pipeline's per-image workflow, whose engine sets it; give ModerationEngine.perImage() without options (given 20)",
+      expect.stringMatching(/^- engine\.maxFailureShare cannot be given to a ModerationJob's engine: .*\(given 0\.5\)$/),
+      expect.stringMatching(/^- engine\.timeout cannot be given to a ModerationJob's engine: .*\(given 2 hours\)$/),
+    ]);
+  });
+
+  test("accepts the pipeline's engine with its options when the job inherits it", () => {
+    const built = build({ engine: ModerationEngine.perImage({ imagesPerSecond: 20, maxFailureShare: 0.5 }) });
+
+    expect(properties(built)).toMatchObject({ Engine: 'per-image' });
   });
 });
 

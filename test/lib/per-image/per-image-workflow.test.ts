@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PerImageWorkflow } from '../../../lib/per-image/per-image-workflow';
 import type { PerImageWorkflowProps } from '../../../lib/per-image/per-image-workflow-props';
-import { sizePerImageRun } from '../../../lib/per-image/per-image-sizing';
+import { sizePerImageRun } from '../../../lib/per-image/per-image-contract';
+import type { BatchInput, FinalizeInput, PrepareInput, WorkRound } from '../../../lib/per-image/per-image-workflow-contract';
 import { functionIdOf, perImageDefinition } from '../../support/per-image/definition';
 import { asArray, logicalId, roleStatements, statementsGranting } from '../../support/synth-helpers';
 
@@ -62,6 +63,27 @@ describe('state machine', () => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(workflow.logGroup), 'Arn'] } } }] },
     });
     expect(build({ timeout: Duration.hours(12) }).definition.TimeoutSeconds).toBe(43_200);
+  });
+
+  test('each handler task fills exactly the fields of its handler\'s input type (per-image-workflow-contract.ts)', () => {
+    // GIVEN an input of each type, every field set (the compiler requires each one)
+    const location = { bucket: 'b', key: 'k' };
+    const work: WorkRound = { round: 1, items: location, mapResults: [], waitSeconds: 0, itemsPerBatch: 1 };
+    const prepareInput: Required<PrepareInput> = { token: 't', manifest: location, output: { bucket: 'b', prefix: 'p' }, startedAt: 's', executionArn: 'e' };
+    const finalizeInput: Required<FinalizeInput> = {
+      token: 't', output: { bucket: 'b', prefix: 'p' }, work, mapRun: {}, startedAt: 's', executionArn: 'e',
+      prepared: { accepted: true, totalLines: 1, validLines: 1, invalidLines: 0, items: location, invalid: location, mapResultsPrefix: 'm', work },
+    };
+    const batchInput: Required<BatchInput> = { output: { bucket: 'b', prefix: 'p' }, round: 1 };
+    const fields = (input: object) => Object.keys(input).map((name) => `${name}.$`).sort();
+
+    // WHEN
+    const states = build().definition.States;
+
+    // THEN
+    expect(Object.keys(states.Prepare.Parameters).sort()).toEqual(fields(prepareInput));
+    expect(Object.keys(states.Finalize.Parameters).sort()).toEqual(fields(finalizeInput));
+    expect(Object.keys(mapOf(build().definition).ItemBatcher.BatchInput).sort()).toEqual(fields(batchInput));
   });
 
   test('prepares, maps, finalizes (looping for more rounds), then tracks and publishes; any error is described as a FAILED job', () => {
@@ -253,10 +275,11 @@ describe('cdk-nag AwsSolutions checks', () => {
 
 describe('validation', () => {
   test.each([
-    [{ imagesPerSecond: 0 }, /imagesPerSecond must be from 1 to 1000 \(given 0\)/],
-    [{ imagesPerSecond: 1001 }, /imagesPerSecond must be from 1 to 1000 \(given 1001\)/],
-    [{ maxFailureShare: 1.5 }, /maxFailureShare must be from 0 to 1 \(given 1.5\)/],
-    [{ minConfidence: -1 }, /minConfidence must be from 0 to 100 \(given -1\)/],
+    [{ imagesPerSecond: 0 }, /imagesPerSecond must be a number from 1 to 1000 \(given 0\)/],
+    [{ imagesPerSecond: 1001 }, /imagesPerSecond must be a number from 1 to 1000 \(given 1001\)/],
+    [{ imagesPerSecond: Token.asNumber({ Ref: 'Rate' }) }, /imagesPerSecond must be a concrete number, not a token: it sets the Distributed Map's MaxConcurrency at synth \(given \$\{Token\[/],
+    [{ maxFailureShare: 1.5 }, /maxFailureShare must be a number from 0 to 1 \(given 1.5\)/],
+    [{ minConfidence: -1 }, /minConfidence must be a number from 0 to 100 \(given -1\)/],
     [{ timeout: Duration.minutes(5) }, /timeout must be at least 15 minutes \(given 5 minutes\)/],
     [{ imageBuckets: [] }, /imageBuckets must name at least one bucket/],
   ])('fails if %o', (overrides, message) => {
@@ -264,7 +287,7 @@ describe('validation', () => {
   });
 
   test('reports every problem at once', () => {
-    expect(() => build({ imagesPerSecond: 0, maxFailureShare: 2 })).toThrow(/imagesPerSecond.*; maxFailureShare/);
+    expect(() => build({ imagesPerSecond: 0, maxFailureShare: 2 })).toThrow(/^Invalid props for Stack\/PerImage:\n- imagesPerSecond .*\n- maxFailureShare /);
   });
 });
 

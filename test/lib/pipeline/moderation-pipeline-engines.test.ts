@@ -1,7 +1,8 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ModerationEngine, ModerationPipeline } from '../../../lib';
+import { ModerationEngine, ModerationPipeline, ModerationPipelineProps } from '../../../lib';
+import { TriggerEngine } from '../../../lib/trigger/trigger-contract';
 import { logicalId, synthPipeline } from '../../support/synth-helpers';
 
 function triggerEnvironment(template: Template): Record<string, any> {
@@ -78,4 +79,73 @@ test.each([
   const stack = new Stack(app, 'Stack');
   new ModerationPipeline(stack, 'Pipeline', { engine, createCompletionTopic: true, dashboardEnabled: true });
   expect(() => app.synth()).not.toThrow();
+});
+
+describe('engine options are checked with the other props', () => {
+  function problems(props: ModerationPipelineProps): string[] {
+    try {
+      new ModerationPipeline(new Stack(new App(), 'Stack'), 'Pipeline', props);
+    } catch (error) {
+      return (error as Error).message.split('\n');
+    }
+    throw new Error('expected an error');
+  }
+
+  test('in the one error message, each named engine.<option> with the value given', () => {
+    expect(problems({ minConfidence: 101, engine: ModerationEngine.perImage({ imagesPerSecond: 0, maxFailureShare: 1.5, timeout: Duration.minutes(5) }) })).toEqual([
+      'Invalid props for Stack/Pipeline:',
+      '- minConfidence must be a number between 0 and 100 (given 101)',
+      '- engine.imagesPerSecond must be a number from 1 to 1000 (given 0)',
+      '- engine.maxFailureShare must be a number from 0 to 1 (given 1.5)',
+      '- engine.timeout must be at least 15 minutes (given 5 minutes)',
+    ]);
+  });
+
+  test.each([
+    ['perImage', ModerationEngine.perImage({ imagesPerSecond: Token.asNumber({ Ref: 'Rate' }) })],
+    ['auto', ModerationEngine.auto({ imagesPerSecond: Token.asNumber({ Ref: 'Rate' }) })],
+  ])('fails if engine %s() is given a token imagesPerSecond, which sizes the Map at synth', (_name, engine) => {
+    expect(problems({ engine })).toEqual([
+      'Invalid props for Stack/Pipeline:',
+      expect.stringMatching(/^- engine\.imagesPerSecond must be a concrete number, not a token: it sets the Distributed Map's MaxConcurrency at synth \(given \$\{Token\[.*\]\}\)$/),
+    ]);
+  });
+
+  test('accepts a token maxFailureShare, written into the finalize function\'s environment', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const share = new CfnParameter(stack, 'Share', { type: 'Number' });
+    new ModerationPipeline(stack, 'Pipeline', { engine: ModerationEngine.perImage({ maxFailureShare: share.valueAsNumber }) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('bulk analysis format'),
+      Environment: { Variables: Match.objectLike({ MAX_FAILURE_SHARE: { Ref: 'Share' } }) },
+    });
+  });
+});
+
+describe('engines carry their behaviour', () => {
+  test.each([
+    ['bulk', ModerationEngine.bulk(), { ENGINE: 'bulk', workflow: false, startsJobs: true }],
+    ['perImage', ModerationEngine.perImage(), { ENGINE: 'per-image', workflow: true, startsJobs: false }],
+    ['auto', ModerationEngine.auto(), { ENGINE: 'auto', workflow: true, startsJobs: true }],
+  ])('%s: the trigger\'s engine value, the workflow and the bulk grants come from the engine', (_name, engine, expected) => {
+    const { pipeline, template } = synthPipeline({ engine });
+    expect(triggerEnvironment(template).ENGINE).toBe(expected.ENGINE);
+    expect(pipeline.perImageStateMachine !== undefined).toBe(expected.workflow);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', expected.workflow ? 2 : 1);
+    const actions = triggerStatements(template, pipeline).flatMap((s) => [s.Action].flat());
+    expect(actions.includes('rekognition:StartMediaAnalysisJob')).toBe(expected.startsJobs);
+  });
+
+  test('the trigger\'s ENGINE values are the trigger contract\'s, not the public enum', () => {
+    expect(Object.values(TriggerEngine).sort()).toEqual(['auto', 'bulk', 'per-image']);
+    for (const engine of [ModerationEngine.bulk(), ModerationEngine.perImage(), ModerationEngine.auto()]) {
+      expect(Object.values<string>(TriggerEngine)).toContain(triggerEnvironment(synthPipeline({ engine }).template).ENGINE);
+    }
+  });
+
+  test('the per-image workflow is sized from the engine\'s imagesPerSecond', () => {
+    const { template } = synthPipeline({ engine: ModerationEngine.auto({ imagesPerSecond: 50 }) });
+    const machines = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(machines.map((m) => m.Properties.DefinitionString))).toContain('\\"MaxConcurrency\\":10');
+  });
 });

@@ -1,6 +1,6 @@
 import { analyzeBatch, type AnalyzeOptions } from '../../../../lambda/per-image/batch/analyze-batch';
 import { Pacer } from '../../../../lambda/per-image/batch/pacer';
-import type { ImageItem, ModerationResult } from '../../../../lambda/per-image/per-image-types';
+import type { ImageItem, ModerationResult } from '../../../../lib/per-image/per-image-workflow-contract';
 import { VirtualClock } from '../../../support/per-image/virtual-clock';
 
 const LABELS: ModerationResult = { ModerationLabels: [{ Name: 'Violence', ParentName: '', Confidence: 91.3, TaxonomyLevel: 1 }], ModerationModelVersion: '7.0', ContentTypes: [] };

@@ -1,9 +1,9 @@
+import type { Context } from 'aws-lambda';
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { loadBatchConfig } from '../../../../lambda/per-image/batch/config';
-import type { BatchEvent } from '../../../../lambda/per-image/per-image-types';
+import type { BatchEvent } from '../../../../lib/per-image/per-image-workflow-contract';
 import { captureLogs, type CapturedLogs } from '../../../support/capture-logs';
 
 const rekognition = mockClient(RekognitionClient);
@@ -83,14 +83,13 @@ test('writes results too large for Step Functions to S3, encrypted, and answers 
   expect(lines[0].labels.ModerationLabels).toHaveLength(60);
 });
 
-describe('loadBatchConfig', () => {
-  test('reads the rate, in-flight limit, MinConfidence and adapter', () => {
-    expect(loadBatchConfig({ CALLS_PER_SECOND: '2.5', MIN_CONFIDENCE: '0' })).toEqual({ callsPerSecond: 2.5, maxInFlight: 5, minConfidence: 0 });
-  });
+test('logs with the invocation\'s request id and the step\'s persistent keys', async () => {
+  rekognition.on(DetectModerationLabelsCommand).resolves({ ModerationLabels: [] });
+  const context = { awsRequestId: 'request-1', getRemainingTimeInMillis: () => 240_000 } as unknown as Context;
 
-  test('fails if the rate, in-flight limit or MinConfidence is unusable', () => {
-    expect(() => loadBatchConfig({})).toThrow(/CALLS_PER_SECOND must be a positive number \(given undefined\)/);
-    expect(() => loadBatchConfig({ CALLS_PER_SECOND: '5', MAX_IN_FLIGHT: '0' })).toThrow(/MAX_IN_FLIGHT .* \(given "0"\)/);
-    expect(() => loadBatchConfig({ CALLS_PER_SECOND: '5', MIN_CONFIDENCE: '101' })).toThrow(/MIN_CONFIDENCE must be a number from 0 to 100/);
-  });
+  await handler(batch(1), context);
+
+  expect(logs.lines()).toContainEqual(expect.objectContaining({
+    message: 'batch analysed', requestId: 'request-1', coldStart: expect.any(Boolean), engine: 'per-image', step: 'batch',
+  }));
 });

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { finalize, type FinalizeOptions } from '../../../../lambda/per-image/finalize/finalize';
 import { prepareManifest } from '../../../../lambda/per-image/prepare/prepare-manifest';
-import type { BatchOutput, FinalizeInput, ImageItem, LineResult, PreparedManifest } from '../../../../lambda/per-image/per-image-types';
+import type { BatchOutput, FinalizeInput, ImageItem, LineResult, PreparedManifest } from '../../../../lib/per-image/per-image-workflow-contract';
 import { captureLogs, type CapturedLogs } from '../../../support/capture-logs';
 import { LocalS3, startLocalS3 } from '../../../support/local-s3';
 import { bulkOutputProblems } from '../../../support/per-image/bulk-output-schema';

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { prepareManifest } from '../../../../lambda/per-image/prepare/prepare-manifest';
-import type { PrepareInput } from '../../../../lambda/per-image/per-image-types';
+import type { PrepareInput } from '../../../../lib/per-image/per-image-workflow-contract';
 import { LocalS3, startLocalS3 } from '../../../support/local-s3';
 import { getJsonLines, listKeys, localS3Client, putText } from '../../../support/per-image/s3';
 
