@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -52,7 +52,7 @@ export class ModerationJob extends Construct {
     const perImageExecutions = perImageStateMachine && Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',
-      resourceName: `${perImageStateMachine.stateMachineName}:*`,
+      resourceName: `${stateMachineName(perImageStateMachine)}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const outputBucket = (props.outputBucket ?? pipeline?.outputBucket)!;
@@ -171,6 +171,13 @@ function describeRunsStatement(executionsArn: string): iam.PolicyStatement {
 function jobStatusStatement(): iam.PolicyStatement {
   // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
   return new iam.PolicyStatement({ sid: 'ReadJobStatus', actions: ['rekognition:GetMediaAnalysisJob'], resources: ['*'] });
+}
+
+/** A created state machine's name attribute, else the name in its ARN. */
+function stateMachineName(stateMachine: sfn.IStateMachine): string {
+  return stateMachine instanceof sfn.StateMachine
+    ? stateMachine.stateMachineName
+    : Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
 }
 
 function withoutUndefined(values: object): Record<string, string> {

@@ -2,6 +2,7 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE, ModerationPipeline, ModerationPipelineProps } from '../../../lib';
 import { WORKFLOW_RETRYABLE_ERRORS } from '../../../lib/common/contract/error-names';
 import { definitionFromTemplate } from '../../support/local-state-machine';
@@ -33,7 +34,7 @@ function allowedActions(statements: any[]): Array<{ action: string; resources: u
 }
 
 function stateMachineRoleStatements(synthesized: SynthesizedPipeline): any[] {
-  return roleStatements(synthesized.template, synthesized.pipeline.trackingStateMachine.role);
+  return roleStatements(synthesized.template, (synthesized.pipeline.trackingStateMachine as sfn.StateMachine).role);
 }
 
 const DEFAULT_BUS_ARN = {
@@ -249,7 +250,7 @@ describe('job tracking with default props', () => {
 
   describe('state machine role', () => {
     test('is assumed by Step Functions only', () => {
-      const role = resourceProperties(template, logicalId(synthesized.pipeline.trackingStateMachine.role));
+      const role = resourceProperties(template, logicalId((synthesized.pipeline.trackingStateMachine as sfn.StateMachine).role));
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'states.amazonaws.com' } }),
       ]);
