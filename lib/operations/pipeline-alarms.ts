@@ -50,7 +50,7 @@ export function createPipelineAlarms(scope: Construct, props: PipelineAlarmsProp
       'A moderation job failed, a manifest could never start one, its results were gone or it outlived the tracking timeout: see the completion event (failure.stage) and the manifest\'s output folder.',
       metrics.jobsFailed()),
     alarmAt('TrackingFailed',
-      'A job-tracking or per-image execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
+      'A job-tracking execution failed, timed out or was aborted: its job\'s outcome was not reported. Inspect and redrive the execution.',
       metrics.trackingFailures()),
   ];
 
