@@ -14,6 +14,8 @@ import { TRACKER_HANDLER, TRACKING_GRACE_SECONDS, trackerEnvironment, TrackingPa
 import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
 import { HandlerFunction } from '../common/handler-function';
 import { tokenAwareString } from '../common/token-string';
+import { grantReadJobStatus } from '../trigger/rekognition-job-grants';
+import { acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
 
 export interface JobTrackingProps {
   readonly pipelineId: string;
@@ -67,6 +69,7 @@ export class JobTracking extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     }));
+    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function]);
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {
@@ -102,18 +105,14 @@ export class JobTracking extends Construct {
 
   private grantTrackerAccess(props: JobTrackingProps): void {
     const role = this.tracker.role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadJobStatus',
-      actions: ['rekognition:GetMediaAnalysisJob'],
-      // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
-      resources: ['*'],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    grantReadJobStatus(role);
+    grantWithReason(role, {
       sid: 'ReadResultsWriteFlaggedList',
       // AbortMultipartUpload: a flagged list over 8 MiB is uploaded in parts, and cleaned up on failure.
       actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
-    }));
+      reason: 'The tracker reads each job\'s results and summary and writes its flagged-images list in per-manifest folders below the output prefix, named at run time.',
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ListResults',
       // Without it S3 answers AccessDenied for a results object that is gone, not NoSuchKey, and
