@@ -1,13 +1,16 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-
 import { createInterface } from 'node:readline';
-
 import { Readable } from 'node:stream';
-
-import { DEFAULT_MIN_CONFIDENCE, MAX_REPORTED_ERRORS } from '../tracking/completion-event';
-import type { ManifestLineError, ManifestStatistics, ModerationStatistics } from '../tracking/tracking-types';
-import { type S3Location } from '../../lib/common/contract/s3-location';
-
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { type S3Location, s3Uri } from '../../lib/common/contract/s3-location';
+import {
+  DEFAULT_MIN_CONFIDENCE,
+  type ManifestLineError,
+  type ManifestStatistics,
+  MAX_REPORTED_ERRORS,
+  type ModerationStatistics,
+} from '../../lib/events/completion-event-contract';
+import { errorCode, HandlerError } from './errors';
 
 // Reads a finished job's output objects. The results file is streamed line by line (one input
 // manifest line each, up to 10,000), so memory does not grow with it. This module imports the S3
@@ -17,11 +20,21 @@ import { type S3Location } from '../../lib/common/contract/s3-location';
 export const MAX_SUMMARY_BYTES = 32 * 1024 * 1024;
 
 /** An output object whose content is not what Rekognition documents. */
-export class MalformedOutputError extends Error {
+export class MalformedOutputError extends HandlerError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MalformedOutputError';
+    super(HandlerErrorName.MALFORMED_OUTPUT, message);
   }
+}
+
+/** S3's answers for an object that does not exist (NotFound: a HEAD request's). */
+const OBJECT_GONE_ERRORS = new Set(['NoSuchKey', 'NotFound']);
+
+/**
+ * Whether a read failed because the object is not there (deleted, or never written). S3 says so
+ * only to a reader allowed to list the bucket; to others it answers AccessDenied.
+ */
+export function isObjectGone(error: unknown): boolean {
+  return OBJECT_GONE_ERRORS.has(errorCode(error));
 }
 
 export interface ModerationLabel {
@@ -60,13 +73,30 @@ export async function openObject(s3: S3Client, location: S3Location): Promise<Re
   if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
     return Readable.from(body as AsyncIterable<unknown>);
   }
-  throw new MalformedOutputError(`s3://${location.bucket}/${location.key} has no readable body`);
+  throw new MalformedOutputError(`${s3Uri(location)} has no readable body`);
+}
+
+/**
+ * A download cut off mid-stream surfaces as a plain Error (or whatever the socket says): named
+ * READ_INTERRUPTED, it is retried as transient, while a plain Error elsewhere stays a bug.
+ */
+export function readInterrupted(error: unknown, location?: S3Location): unknown {
+  if (error instanceof HandlerError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const object = location ? s3Uri(location) : 'an S3 object';
+  return new HandlerError(HandlerErrorName.READ_INTERRUPTED, `Reading ${object} was cut off: ${message}`, { cause: error });
 }
 
 /** Throws MalformedOutputError if the summary is not the documented JSON; S3 errors pass through. */
 export async function readManifestSummary(s3: S3Client, location: S3Location): Promise<ManifestStatistics> {
   const body = await openObject(s3, location);
-  return parseManifestSummary(await readAtMost(body, MAX_SUMMARY_BYTES));
+  let text: string;
+  try {
+    text = await readAtMost(body, MAX_SUMMARY_BYTES);
+  } catch (error) {
+    throw readInterrupted(error, location);
+  }
+  return parseManifestSummary(text);
 }
 
 export function parseManifestSummary(text: string): ManifestStatistics {
@@ -100,17 +130,23 @@ export function parseManifestSummary(text: string): ManifestStatistics {
   };
 }
 
-/** Parses the results file lazily: a line is read from the stream only when the caller asks for it. */
-export async function* readResultLines(body: Readable): AsyncGenerator<ResultLine> {
+/**
+ * Parses the results file lazily: a line is read from the stream only when the caller asks for
+ * it. A stream that breaks off fails with READ_INTERRUPTED.
+ */
+export async function* readResultLines(body: Readable, source?: S3Location): AsyncGenerator<ResultLine> {
   const lines = createInterface({ input: body, crlfDelay: Infinity });
   let lineNumber = 0;
   try {
+    // Only the stream's own errors reach this catch: the caller's (while it holds a line) do not.
     for await (const text of lines) {
       lineNumber += 1;
       if (text.trim() !== '') {
         yield parseResultLine(text, lineNumber);
       }
     }
+  } catch (error) {
+    throw readInterrupted(error, source);
   } finally {
     lines.close();
     body.destroy();
@@ -220,10 +256,11 @@ export async function scanResults(
   body: Readable,
   minConfidence: number,
   onFlagged: (image: FlaggedImage) => void | Promise<void>,
+  source?: S3Location,
 ): Promise<ResultsScan> {
   const tally = new ModerationTally(minConfidence);
   let firstUnreadable: ResultsScan['firstUnreadable'] = null;
-  for await (const line of readResultLines(body)) {
+  for await (const line of readResultLines(body, source)) {
     if (line.kind === 'unreadable') {
       firstUnreadable ??= { lineNumber: line.lineNumber, reason: line.reason };
     }

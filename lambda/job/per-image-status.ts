@@ -6,7 +6,8 @@ import { lazySfn } from '../common/lazy-clients';
 
 import { log } from '../common/log';
 
-import type { CompletionEventDetail, FinishedJobDescription } from '../tracking/tracking-types';
+import type { CompletionEventDetail } from '../../lib/events/completion-event-contract';
+import type { FinishedJobDescription } from '../../lib/tracking/tracking-contract';
 
 import { describeRunFailed } from './failures';
 

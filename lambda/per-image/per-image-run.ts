@@ -2,7 +2,7 @@ import { errorCode } from '../common/errors';
 
 import { lazySfn, type LazySfn } from '../common/lazy-clients';
 
-import type { TrackingInput } from '../tracking/tracking-types';
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import { type S3Location } from '../../lib/common/contract/s3-location';
 
 

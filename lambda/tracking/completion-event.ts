@@ -1,25 +1,17 @@
-import type {
-  CompletionEventDetail,
-  CompletionFailure,
-  CompletionStatus,
-  ManifestStatistics,
-  ModerationStatistics,
-  TrackingInput,
-} from './tracking-types';
+import {
+  COMPLETION_DETAIL_VERSION,
+  type CompletionEventDetail,
+  type CompletionFailure,
+  type CompletionStatus,
+  FailureStage,
+  type ManifestStatistics,
+  MAX_REPORTED_ERRORS,
+  MAX_REPORTED_LABELS,
+  type ModerationStatistics,
+  TrackerFailureCode,
+} from '../../lib/events/completion-event-contract';
 import { type S3Location, s3Uri } from '../../lib/common/contract/s3-location';
-
-
-// One definition for the workflow that publishes the event and the code that builds its detail.
-export { MODERATION_EVENT_SOURCE as EVENT_SOURCE, JOB_COMPLETED_DETAIL_TYPE as EVENT_DETAIL_TYPE } from '../../lib/events/completion-event-contract';
-export const DETAIL_VERSION = '1';
-
-/** Rekognition's MinConfidence when none is given. */
-export const DEFAULT_MIN_CONFIDENCE = 50;
-
-/** How many manifest errors the detail lists; the summary object has them all. */
-export const MAX_REPORTED_ERRORS = 10;
-/** More top-level labels than Rekognition's taxonomy has; only a malformed results file could exceed it. */
-export const MAX_REPORTED_LABELS = 100;
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 
 // Caps that keep the worst-case detail near 50 KB, far below EventBridge's 256 KB entry limit.
 const MAX_MESSAGE = 2048;
@@ -51,8 +43,38 @@ export function startFailureOutcome(input: TrackingInput): JobOutcome {
     failure: {
       code: failure?.code || 'UNKNOWN',
       message: failure?.message ?? '',
-      stage: 'START',
+      stage: FailureStage.START,
     },
+  };
+}
+
+/** A succeeded job whose results or summary were gone when the tracker came to read them. */
+export function resultsGoneOutcome(outcome: JobOutcome, gone: S3Location): JobOutcome {
+  return {
+    ...outcome,
+    status: 'FAILED',
+    failure: {
+      code: TrackerFailureCode.RESULTS_NOT_FOUND,
+      message: `The job succeeded, but ${s3Uri(gone)} was gone when its results were read (deleted, or expired by a lifecycle rule): nothing was counted.`,
+      stage: FailureStage.RESULTS,
+    },
+    statistics: null,
+    moderation: null,
+    flaggedImages: null,
+  };
+}
+
+/** A job still unfinished (`status`) when the tracking timeout ran out. */
+export function trackingTimeoutOutcome(status: string, timeoutSeconds: number, createdAt: Timestamp | null): JobOutcome {
+  return {
+    status: 'FAILED',
+    failure: {
+      code: TrackerFailureCode.TRACKING_TIMEOUT,
+      message: `The job was still ${status} after the tracking timeout (${timeoutSeconds} s) and is no longer tracked; `
+        + 'it may yet finish and write its results under output.prefix.',
+      stage: FailureStage.TRACKING_TIMEOUT,
+    },
+    createdAt,
   };
 }
 
@@ -61,7 +83,7 @@ export function buildCompletionDetail(input: TrackingInput, outcome: JobOutcome,
   const createdAt = toDate(outcome.createdAt);
   const completedAt = toDate(outcome.completedAt);
   return {
-    version: DETAIL_VERSION,
+    version: COMPLETION_DETAIL_VERSION,
     pipeline: pipeline ? clip(pipeline, MAX_NAME) : null,
     engine: input.engine,
     fallbackReason: input.fallbackReason ? clip(input.fallbackReason, MAX_MESSAGE) : null,

@@ -1,16 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
-
-import { TrackerEnvironment } from '../../lib/tracking/tracking-contract';
-
-import { MalformedOutputError, openObject, readManifestSummary, scanResults } from '../common/job-results';
-
-import { log } from '../common/log';
-
-import type { ManifestStatistics, ModerationStatistics, TrackingInput } from './tracking-types';
-
-import { JsonLinesWriter } from '../common/jsonl-writer';
 import { type S3Location } from '../../lib/common/contract/s3-location';
-
+import type { ManifestStatistics, ModerationStatistics } from '../../lib/events/completion-event-contract';
+import { readTrackerSettings, type TrackingInput } from '../../lib/tracking/tracking-contract';
+import { isObjectGone, MalformedOutputError, openObject, readManifestSummary, scanResults } from '../common/job-results';
+import { JsonLinesWriter } from '../common/jsonl-writer';
+import { logger } from '../common/log';
 
 // Loaded with import() once a job has finished, so polls never load the S3 SDK. One client per
 // container. Test-only: S3_FORCE_PATH_STYLE=true lets a local S3 server (s3rver) stand in for S3.
@@ -30,6 +24,8 @@ export interface JobOutputsReport {
   statistics: ManifestStatistics | null;
   moderation: ModerationStatistics | null;
   flaggedImages: S3Location | null;
+  /** An output object the job named that no longer exists (its report is then null). */
+  gone: S3Location | null;
 }
 
 export function flaggedListKey(prefix: string): string {
@@ -37,29 +33,34 @@ export function flaggedListKey(prefix: string): string {
   return folder === '' ? FLAGGED_LIST_NAME : `${folder}/${FLAGGED_LIST_NAME}`;
 }
 
+/** What reading one output object gave: its content, nothing usable (malformed), or that it is gone. */
+type Read<T> = { value: T | null; gone?: S3Location };
+
 /**
  * Reads the summary and results a finished job left and writes its flagged-images list. Throttling
- * and other S3 errors propagate (the workflow retries); a malformed object yields nulls and a WARN.
+ * and other S3 errors propagate (the workflow retries); a malformed object yields nulls and a
+ * WARN; an object that is gone is reported as `gone`.
  */
 export async function readJobOutputs(input: TrackingInput, job: FinishedJobOutputs): Promise<JobOutputsReport> {
-  const statistics = job.summary ? await readSummaryOrNull(input, job.summary) : null;
-  if (!job.results) {
-    return { statistics, moderation: null, flaggedImages: null };
+  const statistics: Read<ManifestStatistics> = job.summary ? await readSummary(input, job.summary) : { value: null };
+  if (statistics.gone || !job.results) {
+    return { statistics: statistics.value, moderation: null, flaggedImages: null, gone: statistics.gone ?? null };
   }
   const flaggedImages = { bucket: input.output.bucket, key: flaggedListKey(input.output.prefix) };
   const moderation = await tallyResults(input, job.results, flaggedImages, job.minConfidence);
-  return { statistics, moderation, flaggedImages: moderation ? flaggedImages : null };
+  return {
+    statistics: statistics.value,
+    moderation: moderation.value,
+    flaggedImages: moderation.value ? flaggedImages : null,
+    gone: moderation.gone ?? null,
+  };
 }
 
-async function readSummaryOrNull(input: TrackingInput, summary: S3Location): Promise<ManifestStatistics | null> {
+async function readSummary(input: TrackingInput, summary: S3Location): Promise<Read<ManifestStatistics>> {
   try {
-    return await readManifestSummary(s3, summary);
+    return { value: await readManifestSummary(s3, summary) };
   } catch (error) {
-    if (!(error instanceof MalformedOutputError)) {
-      throw error;
-    }
-    log('WARN', 'Manifest summary is malformed; the event reports no statistics', { ...ids(input), ...summary, reason: error.message });
-    return null;
+    return unusable(error, input, summary, 'Manifest summary is malformed; the event reports no statistics');
   }
 }
 
@@ -68,24 +69,21 @@ async function tallyResults(
   results: S3Location,
   flaggedList: S3Location,
   minConfidence: number,
-): Promise<ModerationStatistics | null> {
+): Promise<Read<ModerationStatistics>> {
   let body;
   try {
     body = await openObject(s3, results);
   } catch (error) {
-    if (!(error instanceof MalformedOutputError)) {
-      throw error;
-    }
-    log('WARN', 'Results object is unreadable; the event reports no moderation', { ...ids(input), ...results, reason: error.message });
-    return null;
+    return unusable(error, input, results, 'Results object is unreadable; the event reports no moderation');
   }
 
-  const writer = new JsonLinesWriter(s3, { ...flaggedList, kmsKeyId: process.env[TrackerEnvironment.KMS_KEY_ID] || undefined });
+  const { kmsKeyId } = readTrackerSettings(process.env);
+  const writer = new JsonLinesWriter(s3, { ...flaggedList, kmsKeyId });
   try {
-    const { moderation, firstUnreadable } = await scanResults(body, minConfidence, (image) => writer.write(image));
+    const { moderation, firstUnreadable } = await scanResults(body, minConfidence, (image) => writer.write(image), results);
     await writer.close();
     if (firstUnreadable) {
-      log('WARN', 'Some result lines are unreadable; their images are not counted', {
+      logger.warn('Some result lines are unreadable; their images are not counted', {
         ...ids(input),
         ...results,
         unreadableLines: moderation.unreadableLines,
@@ -93,11 +91,24 @@ async function tallyResults(
         reason: firstUnreadable.reason,
       });
     }
-    return moderation;
+    return { value: moderation };
   } catch (error) {
     await writer.abort();
     throw error;
   }
+}
+
+/** A malformed or vanished object is an outcome to report; any other error propagates for a retry. */
+function unusable<T>(error: unknown, input: TrackingInput, object: S3Location, malformedWarning: string): Read<T> {
+  if (isObjectGone(error)) {
+    logger.warn('Output object is gone', { ...ids(input), ...object });
+    return { value: null, gone: object };
+  }
+  if (!(error instanceof MalformedOutputError)) {
+    throw error;
+  }
+  logger.warn(malformedWarning, { ...ids(input), ...object, reason: error.message });
+  return { value: null };
 }
 
 function ids(input: TrackingInput) {

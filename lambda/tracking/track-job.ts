@@ -4,34 +4,33 @@ import {
   type RekognitionClient,
   type S3Object,
 } from '@aws-sdk/client-rekognition';
-
-import { TrackerEnvironment } from '../../lib/tracking/tracking-contract';
-
-import { buildCompletionDetail, DEFAULT_MIN_CONFIDENCE, type JobOutcome, startFailureOutcome } from './completion-event';
-import { log } from '../common/log';
-
-import type { CompletionStatus, TrackingInput, TrackingStep } from './tracking-types';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { type S3Location } from '../../lib/common/contract/s3-location';
-
+import { type CompletionStatus, DEFAULT_MIN_CONFIDENCE, FailureStage } from '../../lib/events/completion-event-contract';
+import type { TrackerSettings, TrackingInput, TrackingStep } from '../../lib/tracking/tracking-contract';
+import { HandlerError } from '../common/errors';
+import { logger } from '../common/log';
+import { buildCompletionDetail, type JobOutcome, resultsGoneOutcome, startFailureOutcome, trackingTimeoutOutcome } from './completion-event';
 
 const PENDING_STATUSES = new Set(['CREATED', 'QUEUED', 'IN_PROGRESS']);
 
-/** The execution input breaks the contract: no retry can help, so the execution fails visibly. */
-export class InvalidTrackingInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidTrackingInput';
-  }
-}
-
-/** One poll: the job's status, and once it has finished, the completion event's detail. */
-export async function trackJob(input: TrackingInput, rekognition: RekognitionClient): Promise<TrackingStep> {
-  const pipeline = process.env[TrackerEnvironment.PIPELINE_ID] || null;
+/**
+ * One poll: the job's status, and once it has finished (or can no longer be waited for), the
+ * completion event's detail.
+ */
+export async function trackJob(
+  input: TrackingInput,
+  rekognition: RekognitionClient,
+  settings: TrackerSettings = {},
+  now: () => Date = () => new Date(),
+): Promise<TrackingStep> {
+  const pipeline = settings.pipelineId ?? null;
   if (input.startFailure) {
     return { done: true, status: 'FAILED', detail: buildCompletionDetail(input, startFailureOutcome(input), pipeline) };
   }
   if (!input.jobId && !input.jobDescription) {
-    throw new InvalidTrackingInputError('jobId or jobDescription is required unless startFailure is set');
+    // The execution input breaks the contract: no retry can help, so the execution fails visibly.
+    throw new HandlerError(HandlerErrorName.INVALID_INPUT, 'jobId or jobDescription is required unless startFailure is set');
   }
 
   // The per-image engine describes its finished run itself, in GetMediaAnalysisJob's shape.
@@ -40,13 +39,24 @@ export async function trackJob(input: TrackingInput, rekognition: RekognitionCli
   const status = job.Status ?? 'UNKNOWN';
   if (status !== 'SUCCEEDED' && status !== 'FAILED') {
     if (!PENDING_STATUSES.has(status)) {
-      // Keep polling: the workflow's timeout and alarm catch a job that never finishes.
-      log('WARN', 'Unknown job status; polling on', { jobId: input.jobId, token: input.token, status });
+      // Keep polling: the tracking timeout ends a job that never finishes.
+      logger.warn('Unknown job status; polling on', { jobId: input.jobId, token: input.token, status });
+    }
+    if (isPastDeadline(input, settings, now())) {
+      const outcome = trackingTimeoutOutcome(status, settings.trackingTimeoutSeconds!, job.CreationTimestamp ?? null);
+      return { done: true, status: 'FAILED', detail: buildCompletionDetail(input, outcome, pipeline) };
     }
     return { done: false, status };
   }
   const outcome = await finishedOutcome(input, job, status);
-  return { done: true, status, detail: buildCompletionDetail(input, outcome, pipeline) };
+  return { done: true, status: outcome.status, detail: buildCompletionDetail(input, outcome, pipeline) };
+}
+
+/** Whether the tracking workflow began more than the tracking timeout ago. */
+function isPastDeadline(input: TrackingInput, settings: TrackerSettings, now: Date): boolean {
+  const startedAt = input.tracking ? Date.parse(input.tracking.startedAt) : NaN;
+  if (settings.trackingTimeoutSeconds === undefined || !Number.isFinite(startedAt)) return false;
+  return now.getTime() - startedAt >= settings.trackingTimeoutSeconds * 1000;
 }
 
 async function finishedOutcome(
@@ -59,7 +69,7 @@ async function finishedOutcome(
   const outcome: JobOutcome = {
     status,
     failure: status === 'FAILED'
-      ? { code: job.FailureDetails?.Code || 'UNKNOWN', message: job.FailureDetails?.Message ?? '', stage: 'JOB' }
+      ? { code: job.FailureDetails?.Code || 'UNKNOWN', message: job.FailureDetails?.Message ?? '', stage: FailureStage.JOB }
       : null,
     summary,
     results,
@@ -69,18 +79,20 @@ async function finishedOutcome(
   // A failed job's results are at best partial: its summary is read, its results are not counted.
   const resultsToRead = status === 'SUCCEEDED' ? results : null;
   if (status === 'SUCCEEDED' && !results) {
-    log('WARN', 'Job succeeded without Results.S3Object; the event reports no moderation', { jobId: input.jobId, token: input.token });
+    logger.warn('Job succeeded without Results.S3Object; the event reports no moderation', { jobId: input.jobId, token: input.token });
   }
   if (!summary && !resultsToRead) {
     return outcome;
   }
   const { readJobOutputs } = await import('./job-outputs');
-  const report = await readJobOutputs(input, {
+  const { gone, ...report } = await readJobOutputs(input, {
     summary,
     results: resultsToRead,
     minConfidence: input.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
   });
-  return { ...outcome, ...report };
+  // A succeeded job whose outputs vanished has no outcome to report but this failure; a failed
+  // job keeps its own failure, without statistics.
+  return gone && status === 'SUCCEEDED' ? resultsGoneOutcome(outcome, gone) : { ...outcome, ...report };
 }
 
 function location(object: S3Object | undefined): S3Location | null {

@@ -6,7 +6,7 @@ import { classifyError, errorCode, retryDelaySeconds } from '../common/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../common/job-request';
 import { log } from '../common/log';
 import { ManifestEvent, parseS3EventBody } from './s3-event';
-import type { TrackingInput } from '../tracking/tracking-types';
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import { decideDisposition } from './disposition';

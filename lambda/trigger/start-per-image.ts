@@ -1,6 +1,6 @@
 import type { LazySfn } from '../common/lazy-clients';
 import { perImageTrackingInput, startPerImageExecution, type PerImageStart } from '../per-image/per-image-run';
-import type { TrackingInput } from '../tracking/tracking-types';
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 

@@ -1,6 +1,6 @@
 import { errorCode } from '../common/errors';
 import { lazySfn } from '../common/lazy-clients';
-import type { TrackingInput } from '../tracking/tracking-types';
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 

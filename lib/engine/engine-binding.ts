@@ -25,7 +25,7 @@ export interface PipelineEngineContext {
 /** A ModerationJob, as its engine sees it. */
 export interface JobEngineContext {
   /** The per-image workflow of the job's pipeline, when it has one. */
-  readonly pipelineWorkflow?: sfn.StateMachine;
+  readonly pipelineWorkflow?: sfn.IStateMachine;
   /** The job's pipeline (its path and engine), for messages; absent without a pipeline. */
   readonly pipeline?: { readonly path: string; readonly engineName: string };
 }
@@ -35,7 +35,7 @@ export interface JobEngineBinding {
   /** Whether the job's handlers start and check bulk analysis jobs. */
   readonly startsBulkJobs: boolean;
   /** The per-image workflow the job's handlers start and describe runs of. */
-  readonly perImageWorkflow?: sfn.StateMachine;
+  readonly perImageWorkflow?: sfn.IStateMachine;
   /** The custom resource's engine properties (left out for bulk). */
   readonly properties: Pick<ModerationJobResourceProperties, 'Engine' | 'PerImageStateMachineArn'>;
 }

@@ -1,5 +1,130 @@
+/**
+ * The completion event: the one event published per manifest when its job has finished (or could
+ * never start, or could no longer be followed). Shared by the workflows that publish it, the
+ * tracker that builds its detail and the pipeline's rule that matches it. Imports nothing from
+ * aws-cdk-lib: handlers bundle it. The public names are on `ModerationEvents`
+ * (lib/events/completion-events.ts); docs/event-schema.json documents the detail.
+ */
+
 /** `source` of every event the library publishes. */
 export const MODERATION_EVENT_SOURCE = 'cdk-bulk-moderation';
 
 /** `detail-type` of the one event published per manifest when its job has finished (or could never start). */
 export const JOB_COMPLETED_DETAIL_TYPE = 'Moderation Job Completed';
+
+/** `detail.version` of the events this library version publishes. */
+export const COMPLETION_DETAIL_VERSION = '1';
+
+/** Rekognition's MinConfidence when none is given. */
+export const DEFAULT_MIN_CONFIDENCE = 50;
+
+/** How many manifest errors the detail lists; the summary object has them all. */
+export const MAX_REPORTED_ERRORS = 10;
+
+/** More top-level labels than Rekognition's taxonomy has; only a malformed results file could exceed it. */
+export const MAX_REPORTED_LABELS = 100;
+
+/** `detail.status` of a completion event. */
+export type CompletionStatus = 'SUCCEEDED' | 'FAILED';
+
+/**
+ * Where a manifest failed (`detail.failure.stage`):
+ * - START: no job could be started for the manifest (see `output.errorReport`);
+ * - JOB: the job itself failed (Rekognition's FailureDetails, or the per-image run's);
+ * - RESULTS: the job succeeded but its results or summary were gone (or unreadable) when the
+ *   tracker came to read them;
+ * - TRACKING_TIMEOUT: the job had not finished when `trackingTimeout` ran out; it was no longer
+ *   followed (it may still finish and write its results).
+ */
+export const FailureStage = {
+  START: 'START',
+  JOB: 'JOB',
+  RESULTS: 'RESULTS',
+  TRACKING_TIMEOUT: 'TRACKING_TIMEOUT',
+} as const;
+export type FailureStage = typeof FailureStage[keyof typeof FailureStage];
+
+/** `detail.failure.code` of the failures the tracker itself decides. */
+export const TrackerFailureCode = {
+  /** Results.S3Object or ManifestSummary.S3Object named an object that no longer exists. */
+  RESULTS_NOT_FOUND: 'RESULTS_NOT_FOUND',
+  /** The job was still running when the tracking timeout ran out. */
+  TRACKING_TIMEOUT: 'TRACKING_TIMEOUT',
+} as const;
+
+export interface CompletionFailure {
+  code: string;
+  message: string;
+  stage: FailureStage;
+}
+
+export interface CompletionOutput {
+  bucket: string;
+  prefix: string;
+  /** s3:// URI of the job's results (Results.S3Object). */
+  results: string | null;
+  /** s3:// URI of the job's manifest summary (ManifestSummary.S3Object). */
+  summary: string | null;
+  /** s3:// URI of the flagged-images list the tracker wrote (JSON Lines). */
+  flaggedImages: string | null;
+  /** s3:// URI of the report written when the job could not start. */
+  errorReport: string | null;
+}
+
+/** One invalid manifest line, as the manifest summary reports it. */
+export interface ManifestLineError {
+  lineNumber: number | null;
+  sourceRef: string | null;
+  code: string;
+  message: string;
+}
+
+/** The manifest summary's statistics, with its first errors. */
+export interface ManifestStatistics {
+  totalLines: number;
+  validLines: number;
+  invalidLines: number;
+  /** Number of entries in the summary's errors list. */
+  errorCount: number;
+  /** The first MAX_REPORTED_ERRORS of them. */
+  errors: ManifestLineError[];
+}
+
+/** Tally of the results file. */
+export interface ModerationStatistics {
+  /** Threshold an image's labels were compared with. */
+  minConfidence: number;
+  /** Result lines that carry moderation labels (duplicated input lines count each time). */
+  imagesAnalyzed: number;
+  /** Analysed images with at least one label at or above minConfidence. */
+  imagesFlagged: number;
+  /** Top-level label name -> flagged images with a label at or above minConfidence under it. */
+  labels: Record<string, number>;
+  /** Result lines that could not be read (not JSON, or malformed labels): in none of the counts above. */
+  unreadableLines: number;
+}
+
+export interface CompletionTiming {
+  createdAt: string | null;
+  completedAt: string | null;
+  durationSeconds: number | null;
+}
+
+/** `detail` of the 'Moderation Job Completed' event, version 1 (docs/event-schema.json). */
+export interface CompletionEventDetail {
+  version: typeof COMPLETION_DETAIL_VERSION;
+  /** The pipeline's id (its construct path), so rules can tell pipelines apart; null if not configured. */
+  pipeline: string | null;
+  engine: 'bulk' | 'per-image';
+  fallbackReason: string | null;
+  jobId: string | null;
+  jobName: string;
+  token: string;
+  status: CompletionStatus;
+  manifest: { bucket: string; key: string; version: string | null };
+  failure: CompletionFailure | null;
+  output: CompletionOutput;
+  statistics: ManifestStatistics | null;
+  moderation: ModerationStatistics | null;
+  timing: CompletionTiming;
+}

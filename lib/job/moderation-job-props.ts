@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModerationEngine } from '../engine/moderation-engine';
-import type { ModerationPipeline } from '../pipeline/moderation-pipeline';
+import type { IModerationPipeline } from '../pipeline/moderation-pipeline-interface';
 
 /**
  * Properties of a {@link ModerationJob}.
@@ -28,7 +28,7 @@ export interface ModerationJobProps {
    *
    * @default - no defaults: `outputBucket` is required
    */
-  readonly pipeline?: ModerationPipeline;
+  readonly pipeline?: IModerationPipeline;
 
   /**
    * The bucket that receives the results.

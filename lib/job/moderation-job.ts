@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -50,7 +50,7 @@ export class ModerationJob extends Construct {
     const perImageExecutions = perImageStateMachine && Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',
-      resourceName: `${perImageStateMachine.stateMachineName}:*`,
+      resourceName: `${stateMachineName(perImageStateMachine)}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const outputBucket = (props.outputBucket ?? pipeline?.outputBucket)!;
@@ -149,6 +149,13 @@ function grantDescribeRuns(role: iam.IRole, executionsArn: string): void {
     reason: 'states:DescribeExecution is granted on the executions of the pipeline\'s per-image state machine only; '
       + 'each run\'s name is derived from the resource at deploy time, so the execution name is a wildcard.',
   });
+}
+
+/** A created state machine's name attribute, else the name in its ARN. */
+function stateMachineName(stateMachine: sfn.IStateMachine): string {
+  return stateMachine instanceof sfn.StateMachine
+    ? stateMachine.stateMachineName
+    : Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
 }
 
 function withoutUndefined(values: object): Record<string, string> {

@@ -1,44 +1,38 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PipelineMetrics } from './pipeline-metrics';
 
 export interface PipelineDashboardProps {
-  readonly manifestQueue: sqs.IQueue;
-  readonly deadLetterQueue: sqs.IQueue;
-  readonly triggerFunction: lambda.IFunction;
-  readonly trackingStateMachine: sfn.IStateMachine;
+  readonly metrics: PipelineMetrics;
   readonly alarms: cloudwatch.IAlarm[];
 }
 
-/** One page with the pipeline's flow: manifests waiting, jobs being tracked, outcomes, alarms. */
+/** One page with the pipeline's flow: manifests waiting, jobs being tracked, per-image runs, outcomes, alarms. */
 export function createPipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps): cloudwatch.Dashboard {
+  const { metrics } = props;
   const dashboard = new cloudwatch.Dashboard(scope, id);
   if (props.alarms.length > 0) {
     // An alarm widget needs 1 to 100 alarms.
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24 }));
   }
+  const perImageRuns = metrics.perImageRuns();
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Manifests waiting',
-      left: [props.manifestQueue.metricApproximateNumberOfMessagesVisible(), props.deadLetterQueue.metricApproximateNumberOfMessagesVisible()],
-      right: [props.manifestQueue.metricApproximateAgeOfOldestMessage()],
+      left: [metrics.manifestsWaiting(), metrics.deadLetters()],
+      right: [metrics.oldestManifestAge()],
     }),
     new cloudwatch.GraphWidget({
       title: 'Trigger',
-      left: [props.triggerFunction.metricInvocations(), props.triggerFunction.metricErrors()],
-      right: [props.triggerFunction.metricDuration()],
+      left: [metrics.triggerInvocations(), metrics.triggerErrors()],
+      right: [metrics.triggerDuration()],
     }),
     new cloudwatch.GraphWidget({
       title: 'Jobs tracked',
-      left: [
-        props.trackingStateMachine.metricStarted(),
-        props.trackingStateMachine.metricSucceeded(),
-        props.trackingStateMachine.metricFailed(),
-        props.trackingStateMachine.metricTimedOut(),
-      ],
+      left: metrics.trackingExecutions(),
+      right: [metrics.jobsFailed()],
     }),
+    ...perImageRuns.length > 0 ? [new cloudwatch.GraphWidget({ title: 'Per-image runs', left: perImageRuns })] : [],
   );
   return dashboard;
 }

@@ -7,7 +7,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { publishCompletion } from '../tracking/completion-publisher';
 import { createReportingStateMachine } from '../tracking/reporting-state-machine';
-import { TRANSIENT_ERRORS } from '../tracking/job-tracking';
+import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
 import { acknowledgeGrant, acknowledgeInvokeGrants } from '../common/grants';
 import { DEFAULT_IMAGES_PER_SECOND, DEFAULT_MAX_ROUNDS, type PerImageSizing, sizePerImageRun } from './per-image-contract';
 import { PerImageFunctions } from './per-image-functions';
@@ -192,7 +192,7 @@ export class PerImageWorkflow extends Construct {
 
 function transientRetry(): sfn.RetryProps {
   return {
-    errors: TRANSIENT_ERRORS,
+    errors: [...WORKFLOW_RETRYABLE_ERRORS],
     interval: Duration.seconds(5),
     backoffRate: 2,
     maxAttempts: 6,

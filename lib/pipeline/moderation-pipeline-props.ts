@@ -189,9 +189,9 @@ export interface ModerationPipelineProps {
   readonly pollInterval?: Duration;
 
   /**
-   * How long a job is tracked before its tracking execution times out (and the TrackingFailed
-   * alarm fires). At most 2,500 polls fit in one execution's history, so
-   * `trackingTimeout / pollInterval` may not exceed 2,500.
+   * How long a job is tracked: a job still running then is reported in a FAILED completion event
+   * (`failure.stage` TRACKING_TIMEOUT) and no longer tracked. At most 2,500 polls fit in one
+   * execution's history, so `trackingTimeout / pollInterval` may not exceed 2,500.
    *
    * @default Duration.days(7)
    */

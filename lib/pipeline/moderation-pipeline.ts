@@ -11,15 +11,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-events';
+import { createJobCompletedRule, JobCompletedRuleOptions } from '../events/job-completed-rule';
 import { ModerationEngine } from '../engine/moderation-engine';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
 import { ManifestValidationEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
 import { JobTracking } from '../tracking/job-tracking';
 import { ManifestTrigger } from '../trigger/manifest-trigger';
-import { PipelineAlarms } from '../operations/pipeline-alarms';
+import { createPipelineAlarms } from '../operations/pipeline-alarms';
 import { createPipelineDashboard } from '../operations/pipeline-dashboard';
+import { PipelineMetrics } from '../operations/pipeline-metrics';
+import { IModerationPipeline } from './moderation-pipeline-interface';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
 import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
 import { createAccessLogsBucket, createSecureBucket } from '../common/secure-bucket';
@@ -36,7 +38,7 @@ import { validatePipelineProps } from './validate-pipeline-props';
  * output bucket, one folder per manifest, in the same format for both; manifests that can never
  * run get an error report in that folder instead.
  */
-export class ModerationPipeline extends Construct {
+export class ModerationPipeline extends Construct implements IModerationPipeline {
   /** The bucket that manifests are uploaded to. */
   public readonly inputBucket: s3.IBucket;
   /** The bucket that results, summaries and error reports are written to. */
@@ -46,11 +48,11 @@ export class ModerationPipeline extends Construct {
   /** The server access logs bucket, when the construct created one. */
   public readonly accessLogsBucket?: s3.IBucket;
   /** The queue of manifest events waiting for a job. */
-  public readonly manifestQueue: sqs.Queue;
+  public readonly manifestQueue: sqs.IQueue;
   /** Manifest events that could not be handled, with the error as message attributes. */
-  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.IQueue;
   /** The function that starts a job for each manifest event. */
-  public readonly triggerFunction: lambda.Function;
+  public readonly triggerFunction: lambda.IFunction;
   /** The key prefix that marks manifests in the input bucket. */
   public readonly manifestPrefix: string;
   /** The key prefix in the output bucket under which every manifest gets its folder. */
@@ -66,9 +68,9 @@ export class ModerationPipeline extends Construct {
   /** Identifies this pipeline in its completion events (`detail.pipeline`): the construct path. */
   public readonly pipelineId: string;
   /** The workflow that tracks every job to its end and publishes its completion event. */
-  public readonly trackingStateMachine: sfn.StateMachine;
+  public readonly trackingStateMachine: sfn.IStateMachine;
   /** The function the tracking workflow calls to check a job and summarise its results. */
-  public readonly trackerFunction: lambda.Function;
+  public readonly trackerFunction: lambda.IFunction;
   /** The bus that receives the completion events. */
   public readonly eventBus: events.IEventBus;
   /** The topic that receives every completion event, when one was given or created. */
@@ -76,11 +78,12 @@ export class ModerationPipeline extends Construct {
   /** How manifests are moderated. */
   public readonly engine: ModerationEngine;
   /** The per-image workflow, with engines perImage() and auto(). */
-  public readonly perImageStateMachine?: sfn.StateMachine;
+  public readonly perImageStateMachine?: sfn.IStateMachine;
   /** The CloudWatch alarms ([] when `alarmsEnabled` is false). */
-  public readonly alarms: cloudwatch.Alarm[];
+  public readonly alarms: cloudwatch.IAlarm[];
   /** The dashboard, when `dashboardEnabled` is set. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  private readonly metrics: PipelineMetrics;
 
   constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
     super(scope, id);
@@ -162,6 +165,7 @@ export class ModerationPipeline extends Construct {
     this.trackerFunction = tracking.tracker.function;
     this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
     const operations = this.addOperations(props, tracking);
+    this.metrics = operations.metrics;
     this.alarms = operations.alarms;
     this.dashboard = operations.dashboard;
 
@@ -178,20 +182,43 @@ export class ModerationPipeline extends Construct {
    * (one per manifest: SUCCEEDED, or FAILED with the reason), sending them to `options.target`.
    */
   public onJobCompleted(id: string, options: JobCompletedRuleOptions = {}): events.Rule {
-    const rule = new events.Rule(this, id, {
-      description: options.description ?? `Completion events of ${this.pipelineId}`,
-      eventBus: this.eventBus,
-      eventPattern: {
-        source: [MODERATION_EVENT_SOURCE],
-        detailType: [JOB_COMPLETED_DETAIL_TYPE],
-        detail: {
-          pipeline: [this.pipelineId],
-          ...options.detailStatus ? { status: [options.detailStatus] } : {},
-        },
-      },
-    });
-    if (options.target) rule.addTarget(options.target);
-    return rule;
+    return createJobCompletedRule(this, id, { eventBus: this.eventBus, pipelineId: this.pipelineId }, options);
+  }
+
+  /** Manifest events waiting for a job (maximum over 5 minutes). */
+  public metricManifestsWaiting(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.manifestsWaiting(options);
+  }
+
+  /** Age in seconds of the oldest manifest event waiting for a job (maximum over 5 minutes). */
+  public metricOldestManifestAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.oldestManifestAge(options);
+  }
+
+  /** Manifest events in the dead-letter queue (maximum over 5 minutes). */
+  public metricDeadLetters(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.deadLetters(options);
+  }
+
+  /** Trigger invocations that crashed or timed out (sum over 5 minutes). */
+  public metricTriggerErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.triggerErrors(options);
+  }
+
+  /**
+   * Manifests that ended in a FAILED completion event (sum over 5 minutes), counted by a metric
+   * filter on the tracker's log (created with the alarms, or on the first call).
+   */
+  public metricJobsFailed(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.jobsFailed(options);
+  }
+
+  /**
+   * Tracking and per-image executions that failed, timed out or were aborted: manifests whose
+   * outcome was not reported (sum over 5 minutes).
+   */
+  public metricTrackingFailures(options?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
+    return this.metrics.trackingFailures(options);
   }
 
   /**
@@ -263,30 +290,30 @@ export class ModerationPipeline extends Construct {
     return tracking;
   }
 
-  /** The alarms (unless turned off) and the dashboard (when asked for). */
-  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
-    const alarms = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled)
-      ? new PipelineAlarms(this, 'Alarms', {
-        manifestQueue: this.manifestQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        triggerFunction: this.triggerFunction,
-        trackingStateMachines: [this.trackingStateMachine, ...this.perImageStateMachine ? [this.perImageStateMachine] : []],
-        trackerLogGroup: tracking.tracker.logGroup,
-        pipelineId: this.pipelineId,
+  /** The metrics, the alarms (unless turned off) and the dashboard (when asked for). */
+  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { metrics: PipelineMetrics; alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
+    // With alarms, the JobsFailed metric filter lives beside them (its logical ID predates the metrics module).
+    const alarmsScope = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled) ? new Construct(this, 'Alarms') : undefined;
+    const metrics = new PipelineMetrics(alarmsScope ?? this, {
+      manifestQueue: this.manifestQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      triggerFunction: this.triggerFunction,
+      trackingStateMachine: this.trackingStateMachine,
+      perImageStateMachine: this.perImageStateMachine,
+      trackerLogGroup: tracking.tracker.logGroup,
+      pipelineId: this.pipelineId,
+    });
+    const alarms = alarmsScope
+      ? createPipelineAlarms(alarmsScope, {
+        metrics,
         maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
         alarmTopic: props.alarmTopic,
-      }).alarms
+      })
       : [];
     const dashboard = (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled)
-      ? createPipelineDashboard(this, 'Dashboard', {
-        manifestQueue: this.manifestQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        triggerFunction: this.triggerFunction,
-        trackingStateMachine: this.trackingStateMachine,
-        alarms,
-      })
+      ? createPipelineDashboard(this, 'Dashboard', { metrics, alarms })
       : undefined;
-    return { alarms, dashboard };
+    return { metrics, alarms, dashboard };
   }
 
   /** What the engine needs: the trigger's engine setting, and the per-image workflow with engines perImage() and auto(). */
@@ -348,32 +375,6 @@ export class ModerationPipeline extends Construct {
 
 /** aws-cdk-lib's stack-wide singleton that configures bucket notifications. */
 const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
-
-/**
- * Options of {@link ModerationPipeline.onJobCompleted}.
- */
-export interface JobCompletedRuleOptions {
-  /**
-   * Where the events go.
-   *
-   * @default - no target; add one with `rule.addTarget()`
-   */
-  readonly target?: events.IRuleTarget;
-
-  /**
-   * Only events with this `detail.status`: 'SUCCEEDED' or 'FAILED'.
-   *
-   * @default - every completion event
-   */
-  readonly detailStatus?: string;
-
-  /**
-   * The rule's description.
-   *
-   * @default - 'Completion events of <pipeline path>'
-   */
-  readonly description?: string;
-}
 
 /** 5, or one less than a smaller maxReceiveCount, so the trigger forwards before the queue dead-letters. */
 function defaultUnexpectedErrorAttempts(maxReceiveCount: number | undefined): number {

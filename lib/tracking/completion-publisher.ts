@@ -4,7 +4,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-events';
+import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-event-contract';
+import { TrackingPath } from './tracking-contract';
 
 export interface CompletionPublisherProps {
   readonly eventBus?: events.IEventBus;
@@ -19,7 +20,7 @@ export interface CompletionPublisherProps {
 export function publishCompletion(scope: Construct, props: CompletionPublisherProps): sfn.Chain {
   const publish = new tasks.EventBridgePutEvents(scope, 'PublishCompletion', {
     entries: [{
-      detail: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
+      detail: sfn.TaskInput.fromJsonPathAt(TrackingPath.DETAIL),
       detailType: JOB_COMPLETED_DETAIL_TYPE,
       source: MODERATION_EVENT_SOURCE,
       eventBus: props.eventBus,
@@ -43,7 +44,7 @@ function notify(scope: Construct, topic: sns.ITopic): tasks.SnsPublish {
   const publish = new tasks.SnsPublish(scope, 'NotifyTopic', {
     topic,
     subject: JOB_COMPLETED_DETAIL_TYPE,
-    message: sfn.TaskInput.fromJsonPathAt('$.step.detail'),
+    message: sfn.TaskInput.fromJsonPathAt(TrackingPath.DETAIL),
     resultPath: sfn.JsonPath.DISCARD,
   });
   publish.addRetry(serviceRetry());

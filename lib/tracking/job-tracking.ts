@@ -9,9 +9,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { publishCompletion } from './completion-publisher';
-import { TrackerEnvironment } from './tracking-contract';
 import { createReportingStateMachine } from './reporting-state-machine';
+import { TRACKER_HANDLER, TRACKING_GRACE_SECONDS, trackerEnvironment, TrackingPath, TrackingState } from './tracking-contract';
+import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
 import { HandlerFunction } from '../common/handler-function';
+import { tokenAwareString } from '../common/token-string';
 import { grantReadJobStatus } from '../trigger/rekognition-job-grants';
 import { acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
 
@@ -21,6 +23,7 @@ export interface JobTrackingProps {
   readonly outputPrefix: string;
   readonly encryptionKey: kms.IKey;
   readonly pollInterval: Duration;
+  /** How long a job is followed; then the tracker reports it FAILED (stage TRACKING_TIMEOUT). */
   readonly trackingTimeout: Duration;
   readonly eventBus?: events.IEventBus;
   readonly completionTopic?: sns.ITopic;
@@ -28,31 +31,11 @@ export interface JobTrackingProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** Errors worth waiting out: Rekognition or S3 throttling and service hiccups, and Lambda's own. */
-export const TRANSIENT_ERRORS = [
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'InternalServerError',
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'SlowDown',
-  'TimeoutError',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.Unknown',
-  // A download cut off mid-stream surfaces as a plain Error; a bug does too, and is retried in vain
-  // only up to the retry budget before the execution fails visibly.
-  'Error',
-];
-
 /**
  * One Standard workflow execution per manifest, named after the job's ClientRequestToken so a
- * duplicate start collapses into the existing execution. It polls the job until it finishes,
- * then publishes one completion event. Every poll, retry and event is in the execution history.
+ * duplicate start collapses into the existing execution. It polls the job until it finishes (or
+ * the tracking timeout runs out), then publishes one completion event. Every poll, retry and
+ * event is in the execution history.
  */
 export class JobTracking extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -64,21 +47,23 @@ export class JobTracking extends Construct {
 
     this.tracker = new HandlerFunction(this, 'Tracker', {
       asset: 'tracking',
+      exportName: TRACKER_HANDLER,
       description: 'Checks a Rekognition bulk moderation job and, once it has finished, summarises its results',
       timeout: Duration.minutes(5),
       memorySize: 512,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      environment: {
-        [TrackerEnvironment.KMS_KEY_ID]: props.encryptionKey.keyArn,
-        [TrackerEnvironment.PIPELINE_ID]: props.pipelineId,
-      },
+      environment: trackerEnvironment({
+        kmsKeyId: props.encryptionKey.keyArn,
+        pipelineId: props.pipelineId,
+        trackingTimeoutSeconds: props.trackingTimeout.toSeconds(),
+      }, tokenAwareString),
     });
     this.grantTrackerAccess(props);
 
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createReportingStateMachine(this, {
       definition: () => this.definition(props),
-      timeout: props.trackingTimeout,
+      timeout: executionTimeout(props),
       comment: 'Tracks one Rekognition bulk moderation job until it finishes and publishes its completion event',
       completionTopic: props.completionTopic,
       logRetention: props.logRetention,
@@ -88,16 +73,21 @@ export class JobTracking extends Construct {
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {
-    const check = new tasks.LambdaInvoke(this, 'CheckJob', {
+    // The tracker's deadline counts from here: the execution's start.
+    const start = new sfn.Pass(this, TrackingState.START, {
+      parameters: { 'startedAt.$': TrackingPath.EXECUTION_START_TIME },
+      resultPath: TrackingPath.CONTEXT,
+    });
+    const check = new tasks.LambdaInvoke(this, TrackingState.CHECK, {
       lambdaFunction: this.tracker.function,
-      // The state (the execution input plus the last step) is the payload: the tracker reads the
-      // input fields and ignores `step`.
+      // The state (the execution input, the tracking context and the last step) is the payload:
+      // the tracker reads the input fields and the context, and ignores `step`.
       payloadResponseOnly: true,
-      resultPath: '$.step',
+      resultPath: TrackingPath.STEP,
       retryOnServiceExceptions: false,
     });
     check.addRetry({
-      errors: TRANSIENT_ERRORS,
+      errors: [...WORKFLOW_RETRYABLE_ERRORS],
       interval: Duration.seconds(30),
       backoffRate: 2,
       maxAttempts: 10,
@@ -105,12 +95,12 @@ export class JobTracking extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
 
-    const wait = new sfn.Wait(this, 'WaitForJob', { time: sfn.WaitTime.duration(props.pollInterval) });
-    const finished = new sfn.Choice(this, 'Finished?')
-      .when(sfn.Condition.booleanEquals('$.step.done', true), publishCompletion(this, props))
+    const wait = new sfn.Wait(this, TrackingState.WAIT, { time: sfn.WaitTime.duration(props.pollInterval) });
+    const finished = new sfn.Choice(this, TrackingState.FINISHED)
+      .when(sfn.Condition.booleanEquals(TrackingPath.DONE, true), publishCompletion(this, props))
       .otherwise(wait.next(check));
 
-    return check.next(finished);
+    return start.next(check).next(finished);
   }
 
   private grantTrackerAccess(props: JobTrackingProps): void {
@@ -124,9 +114,27 @@ export class JobTracking extends Construct {
       reason: 'The tracker reads each job\'s results and summary and writes its flagged-images list in per-manifest folders below the output prefix, named at run time.',
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListResults',
+      // Without it S3 answers AccessDenied for a results object that is gone, not NoSuchKey, and
+      // the tracker could not report the loss (failure stage RESULTS).
+      actions: ['s3:ListBucket'],
+      resources: [props.outputBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${props.outputPrefix}*`] } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'UseResultsKey',
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: [props.encryptionKey.keyArn],
     }));
   }
+}
+
+/**
+ * The tracker gives up at the tracking timeout; the execution itself is allowed a poll interval
+ * and TRACKING_GRACE_SECONDS more, to report it. With a token among them no sum can be formed
+ * at synth, and the execution times out with the tracker.
+ */
+function executionTimeout(props: JobTrackingProps): Duration {
+  if (props.trackingTimeout.isUnresolved() || props.pollInterval.isUnresolved()) return props.trackingTimeout;
+  return Duration.seconds(props.trackingTimeout.toSeconds() + props.pollInterval.toSeconds() + TRACKING_GRACE_SECONDS);
 }

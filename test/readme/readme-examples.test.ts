@@ -17,7 +17,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ModerationEngine, ModerationJob, ModerationPipeline } from '${join(repo, 'lib').replace(/\\/g, '/')}';
+import { JobStatus, ModerationEngine, ModerationJob, ModerationPipeline } from '${join(repo, 'lib').replace(/\\/g, '/')}';
 
 declare const myResultsBucket: s3.IBucket;
 declare const myKey: kms.IKey;
@@ -29,7 +29,7 @@ declare const myUploaderRole: iam.IRole;
 
 export class Examples extends Stack {
   public examples(pipeline: ModerationPipeline): void {
-    void pipeline; void targets; void CfnOutput; void ModerationEngine; void ModerationJob;
+    void pipeline; void targets; void CfnOutput; void ModerationEngine; void ModerationJob; void JobStatus;
 `;
 
 function typeScriptExamples(markdown: string): string[] {

@@ -2,7 +2,7 @@ import type { GetMediaAnalysisJobCommandOutput } from '@aws-sdk/client-rekogniti
 import { sdkStreamMixin } from '@smithy/core/serde';
 import type { SdkStream } from '@smithy/types';
 import { Readable } from 'node:stream';
-import type { TrackingInput } from '../../lambda/tracking/tracking-types';
+import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 
 // Builders for the objects a Rekognition bulk moderation job leaves behind, in the documented
 // formats (results JSON Lines, manifest summary), and for the tracker's input.

@@ -85,16 +85,19 @@ async function finishedJob(key: string): Promise<{ execution: StartedExecution; 
   return { execution: fate.execution, results: Results.S3Object };
 }
 
-test('a SUCCEEDED job whose results object is gone: the tracking execution fails (NoSuchKey) and publishes no event (TrackingFailed alarm)', async () => {
+test('a SUCCEEDED job whose results object is gone: one FAILED event (stage RESULTS), nothing counted', async () => {
   const local = pipeline();
   const { execution, results } = await finishedJob('manifests/results-gone.jsonl');
   await local.s3.client.send(new DeleteObjectCommand({ Bucket: results.Bucket, Key: results.Name }));
 
-  const events: unknown[] = [];
-  const failure = await local.track(execution).then((tracked) => events.push(...tracked.events), (error: Error) => error);
-  expect(failure).toBeInstanceOf(Error);
-  expect((failure as Error).message).toMatch(/The specified key does not exist/);
-  expect(events).toEqual([]);
+  const tracked = await local.track(execution);
+  expect(tracked.events).toHaveLength(1);
+  expect(tracked.events[0].detail).toMatchObject({
+    status: 'FAILED',
+    failure: { code: 'RESULTS_NOT_FOUND', stage: 'RESULTS', message: expect.stringContaining(`s3://${results.Bucket}/${results.Name}`) },
+    moderation: null,
+    output: { flaggedImages: null },
+  });
 });
 
 describe('S3 answering 500 InternalError while the tracker reads the results', () => {

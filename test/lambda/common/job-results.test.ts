@@ -13,6 +13,7 @@ import {
   scanResults,
   topLevelName,
 } from '../../../lambda/common/job-results';
+import { isRetryable } from '../../../lambda/common/errors';
 import { label, lazyLines, resultLine, resultsFile, s3Body, summaryJson } from '../../support/result-fixtures';
 import { Readable } from 'node:stream';
 
@@ -99,6 +100,18 @@ describe('readManifestSummary', () => {
     s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' }));
 
     await expect(readManifestSummary(s3, { bucket: 'out', key: 'summary.json' })).rejects.toMatchObject({ name: 'SlowDown' });
+  });
+
+  test('fails with ReadInterruptedError when the summary breaks off mid-stream', async () => {
+    // GIVEN
+    async function* breaksOff() {
+      yield Buffer.from('{"version":"1.0",');
+      throw new Error('aborted');
+    }
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(Readable.from(breaksOff())) });
+
+    // WHEN / THEN
+    await expect(readManifestSummary(s3, { bucket: 'out', key: 'summary.json' })).rejects.toMatchObject({ name: 'ReadInterruptedError' });
   });
 });
 
@@ -247,19 +260,41 @@ describe('readResultLines', () => {
     ]);
   });
 
-  test('passes on an error of the stream', async () => {
+  test('fails with ReadInterruptedError (retried as transient) when the stream breaks off, naming the object', async () => {
+    // GIVEN a download cut off mid-stream: Node reports a plain Error
     async function* failing() {
       yield Buffer.from(`${resultLine('s3://b/1.jpg', null)}\n`);
-      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      throw new Error('aborted');
     }
 
+    // WHEN
     const reading = (async () => {
-      for await (const line of readResultLines(Readable.from(failing()))) {
+      for await (const line of readResultLines(Readable.from(failing()), { bucket: 'out', key: 'results.jsonl' })) {
         void line;
       }
     })();
 
-    await expect(reading).rejects.toMatchObject({ name: 'TimeoutError' });
+    // THEN
+    const error = await reading.catch((e) => e);
+    expect(error).toMatchObject({ name: 'ReadInterruptedError', message: 'Reading s3://out/results.jsonl was cut off: aborted' });
+    expect(isRetryable(error)).toBe(true);
+    expect(isRetryable(new Error('aborted'))).toBe(false);
+  });
+
+  test('leaves an error of the caller, thrown while it holds a line, as it is', async () => {
+    // GIVEN
+    const stream = Readable.from([Buffer.from(`${resultLine('s3://b/1.jpg', null)}\n${resultLine('s3://b/2.jpg', null)}\n`)]);
+
+    // WHEN
+    const reading = (async () => {
+      for await (const line of readResultLines(stream)) {
+        void line;
+        throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+      }
+    })();
+
+    // THEN
+    await expect(reading).rejects.toMatchObject({ name: 'SlowDown' });
   });
 });
 

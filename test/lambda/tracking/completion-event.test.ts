@@ -2,13 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildCompletionDetail,
-  EVENT_DETAIL_TYPE,
-  EVENT_SOURCE,
   JobOutcome,
   startFailureOutcome,
   toDate,
 } from '../../../lambda/tracking/completion-event';
-import type { ManifestStatistics } from '../../../lambda/tracking/tracking-types';
+import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE, type ManifestStatistics } from '../../../lib/events/completion-event-contract';
 import { schemaErrors } from '../../support/event-schema';
 import { COMPLETED_AT, CREATED_AT, OUTPUT_BUCKET, OUTPUT_PREFIX, RESULTS_KEY, SUMMARY_KEY, TOKEN, trackingInput } from '../../support/result-fixtures';
 
@@ -191,8 +189,8 @@ describe('docs', () => {
   const sample = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'sample-event.json'), 'utf8'));
 
   test('the sample event carries the published source and detail-type', () => {
-    expect(sample.source).toBe(EVENT_SOURCE);
-    expect(sample['detail-type']).toBe(EVENT_DETAIL_TYPE);
+    expect(sample.source).toBe(MODERATION_EVENT_SOURCE);
+    expect(sample['detail-type']).toBe(JOB_COMPLETED_DETAIL_TYPE);
   });
 
   test('the sample detail conforms to the schema', () => {

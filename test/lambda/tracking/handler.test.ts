@@ -5,8 +5,10 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import 'aws-sdk-client-mock-jest';
+import type { Context } from 'aws-lambda';
 import { handler } from '../../../lambda/tracking';
-import type { TrackingStep } from '../../../lambda/tracking/tracking-types';
+import { WORKFLOW_RETRYABLE_ERRORS } from '../../../lib/common/contract/error-names';
+import type { TrackingStep } from '../../../lib/tracking/tracking-contract';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { schemaErrors } from '../../support/event-schema';
 import {
@@ -39,6 +41,7 @@ beforeEach(() => {
   s3.on(PutObjectCommand).resolves({});
   delete process.env.KMS_KEY_ID;
   delete process.env.PIPELINE_ID;
+  delete process.env.TRACKING_TIMEOUT_SECONDS;
   logs = captureLogs();
 });
 
@@ -275,17 +278,151 @@ test.each([
   await expect(handler(trackingInput())).rejects.toMatchObject({ name: errorName });
 });
 
-test('rejects with the stream\'s error when the results break off mid-way, writing no partial list', async () => {
+test('rejects with ReadInterruptedError (retried by the workflow) when the results break off mid-way, writing no partial list', async () => {
+  // GIVEN a download cut off mid-stream: Node reports a plain Error, which the workflow does not retry
   rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob());
   serveOutputs('');
   async function* breaksOff() {
     yield Buffer.from(`${resultLine('s3://u/1.jpg', [label('Drugs', 90)])}\n`);
-    throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    throw new Error('aborted');
   }
   s3.on(GetObjectCommand, { Key: RESULTS_KEY }).callsFake(() => ({ Body: s3Body(Readable.from(breaksOff())) }));
 
-  await expect(handler(trackingInput())).rejects.toMatchObject({ name: 'TimeoutError' });
+  // WHEN / THEN
+  await expect(handler(trackingInput())).rejects.toMatchObject({ name: 'ReadInterruptedError', message: expect.stringContaining(RESULTS_KEY) });
+  expect(WORKFLOW_RETRYABLE_ERRORS).toContain('ReadInterruptedError');
+  expect(WORKFLOW_RETRYABLE_ERRORS).not.toContain('Error');
   expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+});
+
+test.each([
+  ['results', RESULTS_KEY, 'NoSuchKey'],
+  ['summary', SUMMARY_KEY, 'NoSuchKey'],
+  ['results', RESULTS_KEY, 'NotFound'],
+])('reports a succeeded job whose %s object is gone (%s) as FAILED with stage RESULTS, counting nothing', async (_, key, errorName) => {
+  // GIVEN
+  rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob());
+  serveOutputs(resultLine('s3://u/1.jpg', [label('Drugs', 90)]));
+  s3.on(GetObjectCommand, { Key: key }).rejects(Object.assign(new Error('The specified key does not exist.'), { name: errorName }));
+
+  // WHEN
+  const step = await handler(trackingInput());
+
+  // THEN
+  expect(step).toMatchObject({ done: true, status: 'FAILED' });
+  expect(step.detail).toMatchObject({
+    status: 'FAILED',
+    jobId: JOB_ID,
+    failure: { code: 'RESULTS_NOT_FOUND', stage: 'RESULTS', message: expect.stringContaining(`s3://${OUTPUT_BUCKET}/${key}`) },
+    output: { results: `s3://${OUTPUT_BUCKET}/${RESULTS_KEY}`, summary: `s3://${OUTPUT_BUCKET}/${SUMMARY_KEY}`, flaggedImages: null },
+    statistics: null,
+    moderation: null,
+  });
+  expect(schemaErrors(step.detail)).toEqual([]);
+  expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  // The line the JobsFailed metric filter counts.
+  expect(trackerLogLine()).toMatchObject({ level: 'INFO', done: true, status: 'FAILED', failureStage: 'RESULTS' });
+});
+
+test('keeps a failed job\'s own failure (stage JOB) when its summary is gone, without statistics', async () => {
+  // GIVEN
+  rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob({ Status: 'FAILED', FailureDetails: { Code: 'INVALID_MANIFEST', Message: 'bad' }, Results: undefined }));
+  s3.on(GetObjectCommand, { Key: SUMMARY_KEY }).rejects(Object.assign(new Error('gone'), { name: 'NoSuchKey' }));
+
+  // WHEN
+  const step = await handler(trackingInput());
+
+  // THEN
+  expect(step.detail).toMatchObject({ status: 'FAILED', failure: { code: 'INVALID_MANIFEST', stage: 'JOB' }, statistics: null });
+  expect(schemaErrors(step.detail)).toEqual([]);
+});
+
+describe('tracking timeout', () => {
+  const TIMEOUT_SECONDS = 3600;
+  const STARTED_AT = '2026-11-30T10:00:00.000Z';
+
+  beforeEach(() => {
+    process.env.TRACKING_TIMEOUT_SECONDS = String(TIMEOUT_SECONDS);
+    rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob({ Status: 'IN_PROGRESS', Results: undefined, ManifestSummary: undefined, CompletionTimestamp: undefined }));
+  });
+
+  afterEach(() => {
+    delete process.env.TRACKING_TIMEOUT_SECONDS;
+    jest.useRealTimers();
+  });
+
+  function at(iso: string): void {
+    jest.useFakeTimers({ now: new Date(iso), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+  }
+
+  test('keeps polling a running job before the timeout has run out', async () => {
+    // GIVEN one second before the deadline
+    at('2026-11-30T10:59:59.000Z');
+
+    // WHEN
+    const step = await handler(trackingInput({ tracking: { startedAt: STARTED_AT } }));
+
+    // THEN
+    expect(step).toEqual({ done: false, status: 'IN_PROGRESS' });
+  });
+
+  test('reports a job still running at the timeout as FAILED with stage TRACKING_TIMEOUT', async () => {
+    // GIVEN the deadline reached
+    at('2026-11-30T11:00:00.000Z');
+
+    // WHEN
+    const step = await handler(trackingInput({ tracking: { startedAt: STARTED_AT } }));
+
+    // THEN
+    expect(step).toMatchObject({ done: true, status: 'FAILED' });
+    expect(step.detail).toMatchObject({
+      status: 'FAILED',
+      jobId: JOB_ID,
+      failure: { code: 'TRACKING_TIMEOUT', stage: 'TRACKING_TIMEOUT', message: expect.stringContaining('still IN_PROGRESS after the tracking timeout (3600 s)') },
+      output: { results: null, summary: null, flaggedImages: null },
+    });
+    expect(schemaErrors(step.detail)).toEqual([]);
+    expect(s3).not.toHaveReceivedAnyCommand();
+    expect(trackerLogLine()).toMatchObject({ done: true, status: 'FAILED', failureStage: 'TRACKING_TIMEOUT' });
+  });
+
+  test('reports a finished job as it is, even past the timeout', async () => {
+    // GIVEN
+    at('2026-12-30T11:00:00.000Z');
+    rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob({ Status: 'FAILED', FailureDetails: { Code: 'INTERNAL_ERROR', Message: 'x' }, Results: undefined, ManifestSummary: undefined }));
+
+    // WHEN
+    const step = await handler(trackingInput({ tracking: { startedAt: STARTED_AT } }));
+
+    // THEN
+    expect(step.detail?.failure).toMatchObject({ code: 'INTERNAL_ERROR', stage: 'JOB' });
+  });
+
+  test('keeps polling without a tracking context (another workflow calls the tracker)', async () => {
+    // GIVEN
+    at('2027-11-30T11:00:00.000Z');
+
+    // WHEN / THEN
+    await expect(handler(trackingInput())).resolves.toEqual({ done: false, status: 'IN_PROGRESS' });
+  });
+
+  test('fails with ConfigError naming the variable when the timeout is not a whole number', async () => {
+    process.env.TRACKING_TIMEOUT_SECONDS = 'a week';
+
+    await expect(handler(trackingInput())).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('TRACKING_TIMEOUT_SECONDS') });
+  });
+});
+
+test('logs with the invocation\'s request id and the pipeline id on every line', async () => {
+  // GIVEN
+  process.env.PIPELINE_ID = 'pipeline-7';
+  rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob({ Status: 'IN_PROGRESS', Results: undefined, ManifestSummary: undefined }));
+
+  // WHEN
+  await handler(trackingInput(), { awsRequestId: 'request-1' } as Context);
+
+  // THEN
+  expect(trackerLogLine()).toMatchObject({ message: 'Job tracked', requestId: 'request-1', pipeline: 'pipeline-7', coldStart: expect.any(Boolean) });
 });
 
 test('rejects when the flagged list cannot be written', async () => {
@@ -347,7 +484,7 @@ test('summarises a run the per-image engine describes itself, without calling Re
 });
 
 test('fails loudly on an input with neither jobId nor startFailure', async () => {
-  await expect(handler(trackingInput({ jobId: undefined }))).rejects.toMatchObject({ name: 'InvalidTrackingInput' });
+  await expect(handler(trackingInput({ jobId: undefined }))).rejects.toMatchObject({ name: 'InvalidInputError' });
   expect(rekognition).not.toHaveReceivedAnyCommand();
 });
 

@@ -246,7 +246,7 @@ describe('ModerationPipeline readonly properties', () => {
     expect(pipeline.manifestQueue).toBeInstanceOf(sqs.Queue);
     expect(pipeline.deadLetterQueue).toBeInstanceOf(sqs.Queue);
     expect(pipeline.triggerFunction).toBeInstanceOf(lambda.Function);
-    expect(pipeline.manifestQueue.deadLetterQueue?.queue).toBe(pipeline.deadLetterQueue);
+    expect((pipeline.manifestQueue as sqs.Queue).deadLetterQueue?.queue).toBe(pipeline.deadLetterQueue);
     expect(pipeline.manifestQueue.encryptionMasterKey).toBe(pipeline.encryptionKey);
     expect(pipeline.manifestPrefix).toBe('manifests/');
     expect(pipeline.outputPrefix).toBe('results/');

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ModerationPipeline, ModerationPipelineProps } from '../../../lib';
+import { JOB_COMPLETED_DETAIL_TYPE, JobStatus, MODERATION_EVENT_SOURCE, ModerationEvents, ModerationPipeline, ModerationPipelineProps } from '../../../lib';
 import { arnOf, asArray, logicalId, resourceProperties, roleStatements } from '../../support/synth-helpers';
 
 /** A pipeline 'Pipeline' in a new stack, with a queue 'Target' beside it. */
@@ -20,6 +20,77 @@ const COMPLETION_PATTERN = (pipelineId: string, status?: string) => ({
   'source': ['cdk-bulk-moderation'],
   'detail-type': ['Moderation Job Completed'],
   'detail': status ? { pipeline: [pipelineId], status: [status] } : { pipeline: [pipelineId] },
+});
+
+describe('ModerationEvents', () => {
+  test('names the source and detail-type the completion events carry (static members, for jsii)', () => {
+    expect(ModerationEvents.SOURCE).toBe('cdk-bulk-moderation');
+    expect(ModerationEvents.JOB_COMPLETED_DETAIL_TYPE).toBe('Moderation Job Completed');
+  });
+
+  test('keeps the deprecated top-level constants working', () => {
+    expect(MODERATION_EVENT_SOURCE).toBe(ModerationEvents.SOURCE);
+    expect(JOB_COMPLETED_DETAIL_TYPE).toBe(ModerationEvents.JOB_COMPLETED_DETAIL_TYPE);
+  });
+});
+
+describe('ModerationPipeline.onJobCompleted with a status', () => {
+  test.each([JobStatus.SUCCEEDED, JobStatus.FAILED])('matches detail.status %s as the events spell it', (status) => {
+    // GIVEN
+    const { stack, pipeline } = build();
+
+    // WHEN
+    const rule = pipeline.onJobCompleted('Done', { status });
+
+    // THEN
+    expect(resourceProperties(Template.fromStack(stack), logicalId(rule)).EventPattern).toEqual(COMPLETION_PATTERN('Stack/Pipeline', status));
+  });
+
+  test('fails if detailStatus is not spelt as the events spell it (the rule would never match), naming the value', () => {
+    // GIVEN
+    const { pipeline } = build();
+
+    // WHEN / THEN
+    expect(() => pipeline.onJobCompleted('Done', { detailStatus: 'failed' })).toThrow(/detailStatus must be 'SUCCEEDED' or 'FAILED'.*\(given 'failed'\)/);
+  });
+
+  test('still accepts the deprecated detailStatus spelt right', () => {
+    // GIVEN
+    const { stack, pipeline } = build();
+
+    // WHEN
+    const rule = pipeline.onJobCompleted('Done', { detailStatus: 'FAILED' });
+
+    // THEN
+    expect(resourceProperties(Template.fromStack(stack), logicalId(rule)).EventPattern).toEqual(COMPLETION_PATTERN('Stack/Pipeline', 'FAILED'));
+  });
+
+  test('fails if both status and detailStatus are given', () => {
+    const { pipeline } = build();
+
+    expect(() => pipeline.onJobCompleted('Done', { status: JobStatus.FAILED, detailStatus: 'FAILED' })).toThrow(/status and detailStatus are exclusive/);
+  });
+
+  test('takes the OnEventOptions: ruleName, and an eventPattern merged into the pipeline\'s', () => {
+    // GIVEN
+    const { stack, pipeline } = build();
+
+    // WHEN
+    const rule = pipeline.onJobCompleted('Done', {
+      ruleName: 'moderation-failures',
+      status: JobStatus.FAILED,
+      eventPattern: { detail: { failure: { stage: ['TRACKING_TIMEOUT'] } } },
+    });
+
+    // THEN
+    const properties = resourceProperties(Template.fromStack(stack), logicalId(rule));
+    expect(properties.Name).toBe('moderation-failures');
+    expect(properties.EventPattern).toEqual({
+      'source': ['cdk-bulk-moderation'],
+      'detail-type': ['Moderation Job Completed'],
+      'detail': { pipeline: ['Stack/Pipeline'], status: ['FAILED'], failure: { stage: ['TRACKING_TIMEOUT'] } },
+    });
+  });
 });
 
 describe('ModerationPipeline.onJobCompleted', () => {

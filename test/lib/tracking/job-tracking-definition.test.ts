@@ -1,9 +1,14 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import { GetMediaAnalysisJobCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE, ModerationPipeline } from '../../../lib';
-import { TRANSIENT_ERRORS } from '../../../lib/tracking/job-tracking';
-import type { CompletionEventDetail, TrackingInput, TrackingStep } from '../../../lambda/tracking/tracking-types';
+import { WORKFLOW_RETRYABLE_ERRORS } from '../../../lib/common/contract/error-names';
+import type { CompletionEventDetail } from '../../../lib/events/completion-event-contract';
+import type { TrackingInput, TrackingStep } from '../../../lib/tracking/tracking-contract';
 import {
   StateMachineDefinition,
   TaskOverride,
@@ -13,6 +18,10 @@ import {
   runLocally,
 } from '../../support/local-state-machine';
 import { logicalId } from '../../support/synth-helpers';
+import { schemaErrors } from '../../support/event-schema';
+import { finishedJob, OUTPUT_BUCKET, RESULTS_KEY, s3Body, SUMMARY_KEY, summaryJson, trackingInput } from '../../support/result-fixtures';
+import { handler } from '../../../lambda/tracking';
+import { trackJob } from '../../../lambda/tracking/track-job';
 
 // The synthesized tracking workflow, executed with aws-local-stepfunctions: the tracker Lambda,
 // PutEvents and SNS Publish are local functions; Wait and Retry pauses take 0 ms.
@@ -30,6 +39,7 @@ const INPUT: TrackingInput = {
 };
 
 const STATE_NAMES = {
+  start: 'StartTracking',
   check: 'CheckJob',
   finished: 'Finished?',
   wait: 'WaitForJob',
@@ -102,6 +112,7 @@ describe('tracking workflow (default pipeline), run locally', () => {
     // THEN
     expect(run.status).toBe('SUCCEEDED');
     expect(run.visited).toEqual([
+      STATE_NAMES.start,
       STATE_NAMES.check, STATE_NAMES.finished, STATE_NAMES.wait,
       STATE_NAMES.check, STATE_NAMES.finished, STATE_NAMES.wait,
       STATE_NAMES.check, STATE_NAMES.finished,
@@ -114,16 +125,21 @@ describe('tracking workflow (default pipeline), run locally', () => {
     expect(run.retried).toEqual([]);
   });
 
-  test('gives the tracker the execution input on every poll (with the previous step beside it)', async () => {
+  test('gives the tracker the execution input and its start time on every poll (with the previous step beside it)', async () => {
     // GIVEN
     const tracker = scriptedTracker([RUNNING, SUCCEEDED]);
+    const before = Date.now();
 
     // WHEN
     await runLocally(definition, INPUT, { tasks: { CheckJob: tracker, PublishCompletion: putEvents(0) } });
 
-    // THEN the first poll gets the input as it is, the next one the input and the last step
-    expect(tracker.payloads[0]).toEqual(INPUT);
-    expect(tracker.payloads[1]).toEqual({ ...INPUT, step: RUNNING });
+    // THEN the first poll gets the input and the tracking context, the next one the last step too
+    const tracking = { startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
+    expect(tracker.payloads[0]).toEqual({ ...INPUT, tracking });
+    expect(tracker.payloads[1]).toEqual({ ...INPUT, tracking, step: RUNNING });
+    // The execution's start time ($$.Execution.StartTime), the same on every poll.
+    expect(Date.parse(tracker.payloads[0].tracking.startedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(tracker.payloads[1].tracking).toEqual(tracker.payloads[0].tracking);
   });
 
   test('ends with the final step and the PutEvents response in the output', async () => {
@@ -131,7 +147,12 @@ describe('tracking workflow (default pipeline), run locally', () => {
     const run = await runLocally(definition, INPUT, { tasks: { CheckJob: scriptedTracker([SUCCEEDED]), PublishCompletion: putEvents(0) } });
 
     // THEN
-    expect(run.output).toEqual({ ...INPUT, step: SUCCEEDED, published: { FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] } });
+    expect(run.output).toEqual({
+      ...INPUT,
+      tracking: { startedAt: expect.any(String) },
+      step: SUCCEEDED,
+      published: { FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] },
+    });
   });
 
   test('goes straight to PublishCompletion after one CheckJob for a manifest whose job never started', async () => {
@@ -156,8 +177,8 @@ describe('tracking workflow (default pipeline), run locally', () => {
 
     // THEN
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.visited).toEqual([STATE_NAMES.check, STATE_NAMES.finished, STATE_NAMES.publish, STATE_NAMES.accepted, STATE_NAMES.reported]);
-    expect(tracker.payloads).toEqual([input]);
+    expect(run.visited).toEqual([STATE_NAMES.start, STATE_NAMES.check, STATE_NAMES.finished, STATE_NAMES.publish, STATE_NAMES.accepted, STATE_NAMES.reported]);
+    expect(tracker.payloads).toEqual([{ ...input, tracking: { startedAt: expect.any(String) } }]);
     expect(publish.requests.map((r) => r.Entries[0].Detail)).toEqual([failedDetail]);
   });
 
@@ -179,7 +200,7 @@ describe('tracking workflow (default pipeline), run locally', () => {
     expect(tracker.payloads[1]).toEqual(tracker.payloads[0]);
   });
 
-  test.each(TRANSIENT_ERRORS)('retries CheckJob on %s', async (errorName) => {
+  test.each([...WORKFLOW_RETRYABLE_ERRORS])('retries CheckJob on %s', async (errorName) => {
     // GIVEN
     const tracker = scriptedTracker([namedError(errorName), SUCCEEDED]);
 
@@ -356,7 +377,8 @@ describe('tracking workflow with a 30-day trackingTimeout, run locally', () => {
     const stack = new Stack(new App(), 'Stack');
     new ModerationPipeline(stack, 'Pipeline', { trackingTimeout: Duration.days(30), pollInterval: Duration.minutes(20) });
     const definition = definitionFromTemplate(Template.fromStack(stack));
-    expect((definition as any).TimeoutSeconds).toBe(30 * 24 * 3600);
+    // The tracker gives up after 30 days; the execution has a poll interval and 3 hours more to report it.
+    expect((definition as any).TimeoutSeconds).toBe(30 * 24 * 3600 + 20 * 60 + 3 * 3600);
 
     // WHEN (a real, if short, pause in WaitForJob)
     const run = await runLocally(definition, INPUT, {
@@ -367,6 +389,82 @@ describe('tracking workflow with a 30-day trackingTimeout, run locally', () => {
     // THEN
     expect(run.status).toBe('SUCCEEDED');
     expect(run.visited.filter((name) => name === STATE_NAMES.check)).toHaveLength(2);
+  });
+});
+
+describe('tracking workflow with the real tracker code, run locally: exactly one fate per manifest', () => {
+  const rekognition = mockClient(RekognitionClient);
+  const s3 = mockClient(S3Client);
+  let definition: StateMachineDefinition;
+
+  beforeAll(() => {
+    // GIVEN a pipeline that tracks a job for at most 2 days
+    const stack = new Stack(new App(), 'Stack');
+    new ModerationPipeline(stack, 'Pipeline', { trackingTimeout: Duration.days(2) });
+    definition = definitionFromTemplate(Template.fromStack(stack));
+  });
+
+  beforeEach(() => {
+    rekognition.reset();
+    s3.reset();
+  });
+
+  afterAll(() => {
+    rekognition.restore();
+    s3.restore();
+  });
+
+  test('publishes a FAILED event with stage TRACKING_TIMEOUT once a job still running outlives the tracking timeout', async () => {
+    // GIVEN a job that never finishes, and a clock that has run past the deadline by the second poll
+    rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob({ Status: 'IN_PROGRESS', Results: undefined, ManifestSummary: undefined }));
+    const settings = { pipelineId: 'pipeline-1', trackingTimeoutSeconds: 2 * 24 * 3600 };
+    let polls = 0;
+    const tracker: TaskOverride = (payload: TrackingInput) => {
+      polls += 1;
+      const startedAt = Date.parse(payload.tracking!.startedAt);
+      return trackJob(payload, new RekognitionClient({}), settings, () => new Date(startedAt + (polls === 1 ? 0 : settings.trackingTimeoutSeconds * 1000)));
+    };
+    const publish = putEvents(0);
+
+    // WHEN
+    const run = await runLocally(definition, INPUT, { tasks: { CheckJob: tracker, PublishCompletion: publish } });
+
+    // THEN the execution succeeds, having published the one event for the manifest
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.visited.filter((name) => name === STATE_NAMES.check)).toHaveLength(2);
+    expect(publish.requests).toHaveLength(1);
+    const detail: CompletionEventDetail = publish.requests[0].Entries[0].Detail;
+    expect(detail).toMatchObject({
+      status: 'FAILED',
+      jobId: INPUT.jobId,
+      failure: { code: 'TRACKING_TIMEOUT', stage: 'TRACKING_TIMEOUT', message: expect.stringContaining('still IN_PROGRESS') },
+    });
+    expect(schemaErrors(detail)).toEqual([]);
+  });
+
+  test('publishes a FAILED event with stage RESULTS when a succeeded job\'s results are gone before the tracker reads them', async () => {
+    // GIVEN a succeeded job whose results object was deleted (S3 answers NoSuchKey to a reader allowed to list)
+    rekognition.on(GetMediaAnalysisJobCommand).resolves(finishedJob());
+    s3.on(GetObjectCommand, { Key: SUMMARY_KEY }).callsFake(() => ({ Body: s3Body(summaryJson({ total: 1, valid: 1, invalid: 0 })) }));
+    s3.on(GetObjectCommand, { Key: RESULTS_KEY }).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    const publish = putEvents(0);
+
+    // WHEN
+    const run = await runLocally(definition, trackingInput(), { tasks: { CheckJob: (payload) => handler(payload), PublishCompletion: publish } });
+
+    // THEN
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.retried).toEqual([]);
+    expect(publish.requests).toHaveLength(1);
+    const detail: CompletionEventDetail = publish.requests[0].Entries[0].Detail;
+    expect(detail).toMatchObject({
+      status: 'FAILED',
+      failure: { code: 'RESULTS_NOT_FOUND', stage: 'RESULTS', message: expect.stringContaining(`s3://${OUTPUT_BUCKET}/${RESULTS_KEY}`) },
+      moderation: null,
+      output: { flaggedImages: null },
+    });
+    expect(schemaErrors(detail)).toEqual([]);
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
   });
 });
 

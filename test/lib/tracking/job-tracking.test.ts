@@ -2,7 +2,9 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE, ModerationPipeline, ModerationPipelineProps } from '../../../lib';
+import { WORKFLOW_RETRYABLE_ERRORS } from '../../../lib/common/contract/error-names';
 import { definitionFromTemplate } from '../../support/local-state-machine';
 import {
   SynthesizedPipeline,
@@ -15,25 +17,6 @@ import {
   stringParts,
   synthPipeline,
 } from '../../support/synth-helpers';
-
-/** The errors CheckJob retries, as the issue's durability target needs them (throttling and service faults). */
-const EXPECTED_TRANSIENT_ERRORS = [
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'InternalServerError',
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'SlowDown',
-  'TimeoutError',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.Unknown',
-  'Error',
-];
 
 /** The ASL of the pipeline's tracking workflow, references written `${Ref:<id>}` / `${<id>.<attribute>}`. */
 function trackingDefinition(synthesized: SynthesizedPipeline): any {
@@ -51,7 +34,7 @@ function allowedActions(statements: any[]): Array<{ action: string; resources: u
 }
 
 function stateMachineRoleStatements(synthesized: SynthesizedPipeline): any[] {
-  return roleStatements(synthesized.template, synthesized.pipeline.trackingStateMachine.role);
+  return roleStatements(synthesized.template, (synthesized.pipeline.trackingStateMachine as sfn.StateMachine).role);
 }
 
 const DEFAULT_BUS_ARN = {
@@ -106,12 +89,21 @@ describe('job tracking with default props', () => {
       expect(functionLogGroups).not.toContain(logGroupId);
     });
 
-    test('times an execution out after 7 days', () => {
-      expect(definition.TimeoutSeconds).toBe(7 * 24 * 3600);
+    test('times an execution out 7 days after its start plus a poll interval (5 minutes) and 3 hours to report the tracker\'s timeout', () => {
+      expect(definition.TimeoutSeconds).toBe(7 * 24 * 3600 + 300 + 3 * 3600);
     });
 
-    test('starts with CheckJob: the tracker function, with the whole state as payload and its answer at $.step', () => {
-      expect(definition.StartAt).toBe('CheckJob');
+    test('starts with StartTracking: the execution\'s start time at $.tracking.startedAt, then CheckJob', () => {
+      expect(definition.StartAt).toBe('StartTracking');
+      expect(definition.States.StartTracking).toEqual({
+        Type: 'Pass',
+        Parameters: { 'startedAt.$': '$$.Execution.StartTime' },
+        ResultPath: '$.tracking',
+        Next: 'CheckJob',
+      });
+    });
+
+    test('checks the job with the tracker function, with the whole state as payload and its answer at $.step', () => {
       expect(definition.States.CheckJob).toEqual({
         Type: 'Task',
         Resource: `\${${ids.tracker}.Arn}`,
@@ -123,14 +115,17 @@ describe('job tracking with default props', () => {
 
     test('retries CheckJob on throttling and service errors only: 30 s, doubling, up to 10 times, at most 15 min apart, full jitter', () => {
       expect(definition.States.CheckJob.Retry).toEqual([{
-        ErrorEquals: EXPECTED_TRANSIENT_ERRORS,
+        ErrorEquals: [...WORKFLOW_RETRYABLE_ERRORS],
         IntervalSeconds: 30,
         BackoffRate: 2,
         MaxAttempts: 10,
         MaxDelaySeconds: 900,
         JitterStrategy: 'FULL',
       }]);
+      // Neither everything nor a bare Error (a bug): a read cut off mid-stream is ReadInterruptedError.
       expect(definition.States.CheckJob.Retry[0].ErrorEquals).not.toContain('States.ALL');
+      expect(definition.States.CheckJob.Retry[0].ErrorEquals).not.toContain('Error');
+      expect(definition.States.CheckJob.Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SlowDown', 'Lambda.ServiceException', 'ReadInterruptedError']));
       expect(definition.States.CheckJob.Catch).toBeUndefined();
     });
 
@@ -167,7 +162,7 @@ describe('job tracking with default props', () => {
       expect(definition.States.EventNotPublished).toEqual(expect.objectContaining({ Type: 'Fail', Error: 'EventNotPublished' }));
       expect(definition.States.Reported).toEqual({ Type: 'Succeed' });
       expect(Object.keys(definition.States).sort()).toEqual(
-        ['CheckJob', 'EventAccepted?', 'EventNotPublished', 'Finished?', 'PublishCompletion', 'Reported', 'WaitForJob'],
+        ['CheckJob', 'EventAccepted?', 'EventNotPublished', 'Finished?', 'PublishCompletion', 'Reported', 'StartTracking', 'WaitForJob'],
       );
     });
   });
@@ -185,10 +180,11 @@ describe('job tracking with default props', () => {
       }));
     });
 
-    test('gets the key and the pipeline id (the construct path) through its environment', () => {
+    test('gets the key, the pipeline id (the construct path) and the tracking timeout through its environment', () => {
       expect(resourceProperties(template, ids.tracker).Environment.Variables).toEqual({
         KMS_KEY_ID: arnOf(ids.key),
         PIPELINE_ID: 'Stack/Pipeline',
+        TRACKING_TIMEOUT_SECONDS: String(7 * 24 * 3600),
       });
       expect(synthesized.pipeline.pipelineId).toBe('Stack/Pipeline');
     });
@@ -210,11 +206,20 @@ describe('job tracking with default props', () => {
     });
 
     test('reads and writes objects only under the output prefix of the output bucket', () => {
-      const s3 = allowedActions(statements).filter((a) => a.action.startsWith('s3:'));
+      const s3 = allowedActions(statements).filter((a) => a.action.startsWith('s3:') && a.action !== 's3:ListBucket');
       expect(s3.map((a) => a.action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
       for (const grant of s3) {
         expect(grant.resources).toEqual([{ 'Fn::Join': ['', [arnOf(ids.output), '/results/*']] }]);
       }
+    });
+
+    test('lists the output bucket under the output prefix only, so a results object that is gone reads as NoSuchKey', () => {
+      const lists = allowedActions(statements).filter((a) => a.action === 's3:ListBucket');
+      expect(lists).toEqual([{
+        action: 's3:ListBucket',
+        resources: [arnOf(ids.output)],
+        condition: { StringLike: { 's3:prefix': ['results/*'] } },
+      }]);
     });
 
     test('decrypts and encrypts with the pipeline key only', () => {
@@ -245,7 +250,7 @@ describe('job tracking with default props', () => {
 
   describe('state machine role', () => {
     test('is assumed by Step Functions only', () => {
-      const role = resourceProperties(template, logicalId(synthesized.pipeline.trackingStateMachine.role));
+      const role = resourceProperties(template, logicalId((synthesized.pipeline.trackingStateMachine as sfn.StateMachine).role));
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'states.amazonaws.com' } }),
       ]);
@@ -299,8 +304,10 @@ describe('job tracking with custom pollInterval, trackingTimeout, eventBus and c
     expect(definition.States.WaitForJob).toEqual({ Type: 'Wait', Seconds: 600, Next: 'CheckJob' });
   });
 
-  test('times an execution out after trackingTimeout', () => {
-    expect(definition.TimeoutSeconds).toBe(2 * 24 * 3600);
+  test('tells the tracker to give up after trackingTimeout, and times an execution out a poll interval and 3 hours later', () => {
+    const tracker = resourceProperties(synthesized.template, logicalId(synthesized.pipeline.trackerFunction));
+    expect(tracker.Environment.Variables.TRACKING_TIMEOUT_SECONDS).toBe(String(2 * 24 * 3600));
+    expect(definition.TimeoutSeconds).toBe(2 * 24 * 3600 + 600 + 3 * 3600);
   });
 
   test('puts the event on the given bus', () => {

@@ -1,0 +1,34 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { IConstruct } from 'constructs';
+import type { ModerationEngine } from '../engine/moderation-engine';
+
+/**
+ * What a {@link ModerationJob} takes from a pipeline: where manifests and results live, the key,
+ * the job settings, and the per-image workflow. `ModerationPipeline` implements it.
+ */
+export interface IModerationPipeline extends IConstruct {
+  /** The bucket that manifests are uploaded to. */
+  readonly inputBucket: s3.IBucket;
+  /** The bucket that results, summaries and error reports are written to. */
+  readonly outputBucket: s3.IBucket;
+  /** The key of the pipeline's buckets and queues and of every job. */
+  readonly encryptionKey: kms.IKey;
+  /** The key prefix that marks manifests in the input bucket. */
+  readonly manifestPrefix: string;
+  /** The key prefix in the output bucket under which every manifest gets its folder. */
+  readonly outputPrefix: string;
+  /** The minimum confidence of the labels, when set. */
+  readonly minConfidence?: number;
+  /** The adapter ARN, when set. */
+  readonly projectVersion?: string;
+  /** The prefix of every job name. */
+  readonly jobNamePrefix: string;
+  /** The buckets Rekognition may read images from. */
+  readonly imageBuckets: s3.IBucket[];
+  /** How manifests are moderated. */
+  readonly engine: ModerationEngine;
+  /** The per-image workflow, with engines that use it. */
+  readonly perImageStateMachine?: sfn.IStateMachine;
+}
