@@ -2,7 +2,8 @@ import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { SQSRecord } from 'aws-lambda';
 import type { ValidationSection } from './error-report';
-import { classifyError, errorCode, retryDelaySeconds } from '../common/errors';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { classifyError, errorCode, HandlerError, retryDelaySeconds } from '../common/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../common/job-request';
 import { log } from '../common/log';
 import { ManifestEvent, parseS3EventBody } from './s3-event';
@@ -103,7 +104,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
       return { outcome: 'started', job: { ...job, engine: 'bulk', jobId: response.JobId } };
     }
-    error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
+    error = new HandlerError(HandlerErrorName.MISSING_JOB_ID, 'StartMediaAnalysisJob returned no JobId');
   } catch (caught) {
     error = caught;
   }
@@ -114,6 +115,11 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     return runPerImage(job, context.config, fields, attempt, reason);
   }
   const code = errorCode(error);
+  if (code === IDEMPOTENT_PARAMETER_MISMATCH) {
+    log('WARN', 'job already started for this manifest version with other settings: the first job stays its one fate; message acknowledged',
+      { ...fields, outcome: 'already-started', errorCode: code });
+    return { outcome: 'already-started', job, errorCode: code };
+  }
   const message = error instanceof Error ? error.message : String(error);
   const errorClass = classifyError(error);
   switch (errorClass) {
@@ -136,6 +142,13 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       return { outcome: 'failed', job, errorCode: code, message };
   }
 }
+
+/**
+ * Rekognition's answer to a token it already started a job for, now sent with other parameters:
+ * a redelivered event after a redeploy changed the job settings. The job of that first call is
+ * the manifest's one fate (with its own tracking and event), so nothing is written or published.
+ */
+const IDEMPOTENT_PARAMETER_MISMATCH = 'IdempotentParameterMismatchException';
 
 async function reject(
   job: JobIdentity,

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,7 +8,17 @@ import { Construct } from 'constructs';
 import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
 import { HandlerFunction } from '../common/handler-function';
 import { acknowledgeJobFindings } from './job-acknowledgements';
-import { ModerationJobAttribute, ModerationJobEngine, ModerationJobProperty, ModerationJobResourceProperties } from './moderation-job-contract';
+import {
+  IS_COMPLETE_HANDLER,
+  ModerationJobAttribute,
+  ModerationJobEngine,
+  moderationJobProperties,
+  ModerationJobProperty,
+  ModerationJobResourceProperties,
+  ModerationJobSettings,
+  ON_EVENT_HANDLER,
+} from './moderation-job-contract';
+import { tokenAwareString } from '../common/token-string';
 import { acknowledgeProviderFindings } from './provider-acknowledgements';
 import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
 import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
@@ -71,7 +81,7 @@ export class ModerationJob extends Construct {
     };
     const onEvent = new HandlerFunction(this, 'OnEvent', {
       ...handlerOptions,
-      exportName: 'onEvent',
+      exportName: ON_EVENT_HANDLER,
       description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
     });
     if (startsBulkJobs) {
@@ -90,7 +100,7 @@ export class ModerationJob extends Construct {
     }
     const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
       ...handlerOptions,
-      exportName: 'isComplete',
+      exportName: IS_COMPLETE_HANDLER,
       description: 'Checks whether the job of a ModerationJob custom resource has finished',
     }) : undefined;
     if (startsBulkJobs) {
@@ -112,19 +122,18 @@ export class ModerationJob extends Construct {
     });
     acknowledgeProviderFindings(provider, [onEvent.function, ...isComplete ? [isComplete.function] : []]);
 
-    const properties: ModerationJobResourceProperties = {
+    const properties: ModerationJobSettings = {
       ManifestBucket: props.manifestBucket.bucketName,
       ManifestKey: props.manifestKey,
       ManifestVersion: props.manifestVersion,
       OutputBucket: outputBucket.bucketName,
       OutputPrefix: outputPrefix,
       KmsKeyId: encryptionKey?.keyArn,
-      // CloudFormation hands custom resources strings; write the number as one here already.
-      MinConfidence: minConfidence === undefined ? undefined : Token.isUnresolved(minConfidence) ? Token.asString(minConfidence) : String(minConfidence),
+      MinConfidence: minConfidence,
       ProjectVersion: projectVersion,
       JobName: props.jobName,
       JobNamePrefix: pipeline?.jobNamePrefix,
-      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
+      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait,
       // Left out for bulk: resources deployed before the property existed keep their properties.
       [ModerationJobProperty.ENGINE]: ENGINE_PROPERTY[this.engine.kind],
       [ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN]: perImageStateMachine?.stateMachineArn,
@@ -132,7 +141,7 @@ export class ModerationJob extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::RekognitionModerationJob',
-      properties: withoutUndefined(properties),
+      properties: moderationJobProperties(properties, tokenAwareString),
     });
 
     this.jobId = this.resource.getAttString(ModerationJobAttribute.JOB_ID);
@@ -171,10 +180,6 @@ function describeRunsStatement(executionsArn: string): iam.PolicyStatement {
 function jobStatusStatement(): iam.PolicyStatement {
   // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
   return new iam.PolicyStatement({ sid: 'ReadJobStatus', actions: ['rekognition:GetMediaAnalysisJob'], resources: ['*'] });
-}
-
-function withoutUndefined(values: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 function uniqueBuckets(buckets: s3.IBucket[]): s3.IBucket[] {

@@ -77,6 +77,8 @@ export const HandlerErrorName = {
   INVALID_INPUT: 'InvalidInputError',
   /** A read of an S3 object was cut off mid-stream: worth retrying. */
   READ_INTERRUPTED: 'ReadInterruptedError',
+  /** StartMediaAnalysisJob answered without a JobId: neither permanent nor transient, so unexpected. */
+  MISSING_JOB_ID: 'MissingJobId',
 } as const;
 export type HandlerErrorName = typeof HandlerErrorName[keyof typeof HandlerErrorName];
 

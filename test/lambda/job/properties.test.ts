@@ -80,10 +80,14 @@ describe('parseProperties', () => {
   });
 
   test.each([
-    ['with whitespace', 'with space/'],
-    ['longer than 700 characters', '/'.padStart(701, 'a')],
-  ])('fails if OutputPrefix is %s', (_case, value) => {
-    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`OutputPrefix must be at most 700 characters without whitespace (given ${JSON.stringify(value).slice(0, 40)}`);
+    ['with whitespace', 'with space/', 'must not contain whitespace'],
+    ['longer than 700 bytes', '/'.padStart(701, 'a'), 'must be at most 700 bytes in UTF-8 (is 701 bytes)'],
+    ['361 characters but 721 bytes', `${'é'.repeat(360)}/`, 'must be at most 700 bytes in UTF-8 (is 721 bytes)'],
+    ['starting with a slash', '/results/', "must not start with '/'"],
+    ['holding a double slash', 'results//', "must not contain '//'"],
+  ])('fails if OutputPrefix is %s, by the check the construct runs at synth', (_case, value, problem) => {
+    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`OutputPrefix ${problem}`);
+    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`(given ${JSON.stringify(value).slice(0, 40)}`);
   });
 
   test.each([['', ''], ['results/', 'results/'], ['results', 'results/'], ['a/b', 'a/b/']])('reads OutputPrefix %j as %j (a folder, like the trigger)', (given, expected) => {
