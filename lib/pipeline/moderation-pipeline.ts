@@ -1,4 +1,4 @@
-import { Annotations, Aws, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,9 +15,9 @@ import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/co
 import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
-import { ManifestValidationEnvironment, TriggerEngineEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
+import { TriggerEngine } from '../trigger/trigger-contract';
 import { JobTracking } from '../tracking/job-tracking';
-import { ManifestTrigger } from '../trigger/manifest-trigger';
+import { ManifestTrigger, type TriggerPipelineSettings } from '../trigger/manifest-trigger';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { PerImageWorkflow } from '../per-image/per-image-workflow';
 import { PipelineAlarms } from '../operations/pipeline-alarms';
@@ -135,15 +135,12 @@ export class ModerationPipeline extends Construct {
       unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? defaultUnexpectedErrorAttempts(props.maxReceiveCount),
       logRetention,
       removalPolicy,
-      jobEnvironment: this.jobEnvironment(props),
     });
     this.manifestQueue = trigger.queue;
     this.deadLetterQueue = trigger.deadLetterQueue;
     this.triggerFunction = trigger.function;
 
     this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
-    trigger.function.addEnvironment(ManifestValidationEnvironment.VALIDATE_MANIFESTS, String(props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests));
-    trigger.function.addEnvironment(ManifestValidationEnvironment.IMAGE_BUCKETS, Fn.join(',', this.imageBuckets.map((bucket) => bucket.bucketName)));
     grantRekognitionJobAccess(trigger.handler.role, {
       inputBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,
@@ -161,6 +158,7 @@ export class ModerationPipeline extends Construct {
     this.trackingStateMachine = tracking.stateMachine;
     this.trackerFunction = tracking.tracker.function;
     this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
+    trigger.configure(this.triggerSettings(props));
     const operations = this.addOperations(props, tracking);
     this.alarms = operations.alarms;
     this.dashboard = operations.dashboard;
@@ -238,20 +236,23 @@ export class ModerationPipeline extends Construct {
     return grant;
   }
 
-  private jobEnvironment(props: ModerationPipelineProps): Record<string, string> {
-    const environment: Record<string, string> = {
-      [TriggerEnvironment.OUTPUT_BUCKET]: this.outputBucket.bucketName,
-      [TriggerEnvironment.OUTPUT_PREFIX]: this.outputPrefix,
-      [TriggerEnvironment.KMS_KEY_ID]: this.encryptionKey.keyArn,
-      [TriggerEnvironment.JOB_NAME_PREFIX]: this.jobNamePrefix,
+  /** Everything the trigger handler reads, written into its environment by one call (trigger-contract.ts). */
+  private triggerSettings(props: ModerationPipelineProps): TriggerPipelineSettings {
+    return {
+      settings: {
+        outputBucket: this.outputBucket.bucketName,
+        outputPrefix: this.outputPrefix,
+        kmsKeyId: this.encryptionKey.keyArn,
+        minConfidence: props.minConfidence,
+        projectVersion: props.projectVersion,
+        jobNamePrefix: this.jobNamePrefix,
+      },
+      trackingStateMachineArn: this.trackingStateMachine.stateMachineArn,
+      engine: TRIGGER_ENGINE[this.engine.kind],
+      perImageStateMachineArn: this.perImageStateMachine?.stateMachineArn,
+      validateManifests: props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests,
+      imageBuckets: this.imageBuckets.map((bucket) => bucket.bucketName),
     };
-    if (props.minConfidence !== undefined) {
-      environment[TriggerEnvironment.MIN_CONFIDENCE] = Token.isUnresolved(props.minConfidence) ? Token.asString(props.minConfidence) : String(props.minConfidence);
-    }
-    if (props.projectVersion !== undefined) {
-      environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
-    }
-    return environment;
   }
 
   /** One tracking execution per manifest, started by the trigger, publishing the completion event. */
@@ -269,7 +270,6 @@ export class ModerationPipeline extends Construct {
       removalPolicy,
     });
     tracking.stateMachine.grantStartExecution(trigger.handler.role);
-    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, tracking.stateMachine.stateMachineArn);
     return tracking;
   }
 
@@ -301,7 +301,6 @@ export class ModerationPipeline extends Construct {
 
   /** With engines perImage() and auto(): the per-image workflow, and the trigger's way to it. */
   private addPerImageEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine | undefined {
-    trigger.function.addEnvironment(TriggerEngineEnvironment.ENGINE, this.engine.kind);
     if (!this.engine.usesPerImage) return undefined;
     const options = this.engine.perImageOptions;
     const workflow = new PerImageWorkflow(this, 'PerImage', {
@@ -323,7 +322,6 @@ export class ModerationPipeline extends Construct {
       removalPolicy,
     });
     workflow.stateMachine.grantStartExecution(trigger.handler.role);
-    trigger.function.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
     return workflow.stateMachine;
   }
 
@@ -380,6 +378,13 @@ export interface JobCompletedRuleOptions {
    */
   readonly description?: string;
 }
+
+/** The trigger's ENGINE value of each engine: the public enum is not the environment format. */
+const TRIGGER_ENGINE: Readonly<Record<ModerationEngineKind, TriggerEngine>> = {
+  [ModerationEngineKind.BULK]: TriggerEngine.BULK,
+  [ModerationEngineKind.PER_IMAGE]: TriggerEngine.PER_IMAGE,
+  [ModerationEngineKind.AUTO]: TriggerEngine.AUTO,
+};
 
 /** 5, or one less than a smaller maxReceiveCount, so the trigger forwards before the queue dead-letters. */
 function defaultUnexpectedErrorAttempts(maxReceiveCount: number | undefined): number {
