@@ -79,6 +79,8 @@ export const HandlerErrorName = {
   READ_INTERRUPTED: 'ReadInterruptedError',
   /** StartMediaAnalysisJob answered without a JobId: neither permanent nor transient, so unexpected. */
   MISSING_JOB_ID: 'MissingJobId',
+  /** The job or per-image run of a ModerationJob failed, or could not be started or read. */
+  MODERATION_JOB_FAILED: 'ModerationJobFailed',
 } as const;
 export type HandlerErrorName = typeof HandlerErrorName[keyof typeof HandlerErrorName];
 

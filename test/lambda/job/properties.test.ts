@@ -1,3 +1,5 @@
+import { HandlerErrorName } from '../../../lib/common/contract/error-names';
+import { classifyError, HandlerError } from '../../../lambda/common/errors';
 import { canonicalProperties, InvalidPropertiesError, parseProperties } from '../../../lambda/job/properties';
 import { ModerationJobProperty } from '../../../lib/job/moderation-job-contract';
 import { ADAPTER_ARN, FULL_PROPERTIES, MINIMAL_PROPERTIES } from './fixtures';
@@ -139,5 +141,15 @@ describe('canonicalProperties', () => {
   test('sorts keys and tells different values apart', () => {
     expect(canonicalProperties({ b: '1', a: { d: '2', c: ['x'] } })).toBe('{"a":{"c":["x"],"d":"2"},"b":"1"}');
     expect(canonicalProperties({ ...MINIMAL_PROPERTIES, OutputPrefix: 'a/' })).not.toBe(canonicalProperties(MINIMAL_PROPERTIES));
+  });
+});
+
+describe('InvalidPropertiesError', () => {
+  test('is a HandlerError with a stable name that the classifier deems permanent', () => {
+    const error = new InvalidPropertiesError(['OutputBucket is required']);
+
+    expect(error).toBeInstanceOf(HandlerError);
+    expect(error.name).toBe(HandlerErrorName.INVALID_INPUT);
+    expect(classifyError(error)).toBe('permanent');
   });
 });
