@@ -192,30 +192,29 @@ export function triggerEnvironment(settings: TriggerSettings, stringify?: String
 /** Reads the trigger's settings back; a ConfigError names the first unusable variable and its value. */
 export function readTriggerSettings(env: Readonly<Record<string, string | undefined>>): TriggerSettings {
   const reader = new EnvironmentReader(env);
-  const minConfidence = reader.optionalNumber(TriggerEnvironment.MIN_CONFIDENCE, MIN_CONFIDENCE_RANGE);
-  const settings: JobSettings = {
+  const settings: JobSettings = withoutUndefined({
     outputBucket: reader.requiredString(TriggerEnvironment.OUTPUT_BUCKET, bucketNameProblem),
     outputPrefix: withSlash(reader.string(TriggerEnvironment.OUTPUT_PREFIX, DEFAULT_OUTPUT_PREFIX, outputPrefixProblem)),
     jobNamePrefix: reader.string(TriggerEnvironment.JOB_NAME_PREFIX, DEFAULT_JOB_NAME_PREFIX, jobNamePrefixProblem),
-    ...optional('kmsKeyId', reader.optionalString(TriggerEnvironment.KMS_KEY_ID, kmsKeyIdProblem)),
-    ...optional('minConfidence', minConfidence),
-    ...optional('projectVersion', reader.optionalString(TriggerEnvironment.PROJECT_VERSION, projectVersionProblem)),
-  };
+    kmsKeyId: reader.optionalString(TriggerEnvironment.KMS_KEY_ID, kmsKeyIdProblem),
+    minConfidence: reader.optionalNumber(TriggerEnvironment.MIN_CONFIDENCE, MIN_CONFIDENCE_RANGE),
+    projectVersion: reader.optionalString(TriggerEnvironment.PROJECT_VERSION, projectVersionProblem),
+  });
   const engine = reader.oneOf(TriggerEngineEnvironment.ENGINE, Object.values(TriggerEngine), TriggerEngine.BULK);
   const perImageStateMachineArn = reader.optionalString(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, stateMachineArnProblem);
   if (engine !== TriggerEngine.BULK && perImageStateMachineArn === undefined) {
     throw new ConfigError(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, `is required with engine '${engine}'`);
   }
-  return {
+  return withoutUndefined({
     settings,
-    ...optional('deadLetterQueueUrl', reader.optionalString(TriggerEnvironment.DEAD_LETTER_QUEUE_URL, queueUrlProblem)),
+    deadLetterQueueUrl: reader.optionalString(TriggerEnvironment.DEAD_LETTER_QUEUE_URL, queueUrlProblem),
     unexpectedErrorAttempts: reader.number(TriggerEnvironment.UNEXPECTED_ERROR_ATTEMPTS, DEFAULT_UNEXPECTED_ERROR_ATTEMPTS, UNEXPECTED_ERROR_ATTEMPTS_RANGE),
-    ...optional('trackingStateMachineArn', reader.optionalString(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, stateMachineArnProblem)),
+    trackingStateMachineArn: reader.optionalString(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, stateMachineArnProblem),
     engine,
-    ...optional('perImageStateMachineArn', perImageStateMachineArn),
+    perImageStateMachineArn,
     validateManifests: reader.boolean(ManifestValidationEnvironment.VALIDATE_MANIFESTS, true),
-    ...optional('imageBuckets', reader.optionalList(ManifestValidationEnvironment.IMAGE_BUCKETS, bucketNameProblem)),
-  };
+    imageBuckets: reader.optionalList(ManifestValidationEnvironment.IMAGE_BUCKETS, bucketNameProblem),
+  });
 }
 
 /** '' or ending in '/', so every manifest folder sits below the prefix rather than beside it. */
@@ -227,6 +226,7 @@ export function utf8Length(value: string): number {
   return new TextEncoder().encode(value).length;
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : { [key]: value } as Record<K, V>;
+/** The settings without their absent members, so they compare equal to ones written without them. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }
