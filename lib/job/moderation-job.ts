@@ -3,11 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ModerationEngine, ModerationEngineKind } from '../engine/moderation-engine';
 import { HandlerFunction } from '../common/handler-function';
-import { acknowledgeJobFindings } from './job-acknowledgements';
+import { grantWithReason } from '../common/grants';
+import { tokenAwareString } from '../common/token-string';
 import {
   IS_COMPLETE_HANDLER,
   ModerationJobAttribute,
@@ -18,10 +18,9 @@ import {
   ModerationJobSettings,
   ON_EVENT_HANDLER,
 } from './moderation-job-contract';
-import { tokenAwareString } from '../common/token-string';
-import { acknowledgeProviderFindings } from './provider-acknowledgements';
+import { createJobProvider } from './job-provider';
 import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
-import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
+import { grantReadJobStatus, grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
 import { jobEngine, validateJobProps } from './validate-job-props';
 import type { ModerationJobProps } from './moderation-job-props';
 
@@ -96,22 +95,22 @@ export class ModerationJob extends Construct {
     // A per-image run reads and writes nothing with this role: the workflow's own roles do.
     if (perImageStateMachine && perImageExecutions) {
       perImageStateMachine.grantStartExecution(onEvent.role);
-      onEvent.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+      grantDescribeRuns(onEvent.role, perImageExecutions);
     }
     const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
       ...handlerOptions,
       exportName: IS_COMPLETE_HANDLER,
       description: 'Checks whether the job of a ModerationJob custom resource has finished',
     }) : undefined;
-    if (startsBulkJobs) {
-      isComplete?.role.addToPrincipalPolicy(jobStatusStatement());
+    if (isComplete && startsBulkJobs) {
+      grantReadJobStatus(isComplete.role);
     }
-    if (perImageExecutions) {
-      isComplete?.role.addToPrincipalPolicy(describeRunsStatement(perImageExecutions));
+    if (isComplete && perImageExecutions) {
+      grantDescribeRuns(isComplete.role, perImageExecutions);
     }
 
     const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    const provider = new cr.Provider(this, 'Provider', {
+    const provider = createJobProvider(this, 'Provider', {
       onEventHandler: onEvent.function,
       isCompleteHandler: isComplete?.function,
       totalTimeout: wait ? props.completionTimeout ?? Duration.hours(1) : undefined,
@@ -120,7 +119,6 @@ export class ModerationJob extends Construct {
       waiterStateMachineLogOptions: wait ? { destination: providerLogs, level: sfn.LogLevel.ALL } : undefined,
       disableWaiterStateMachineLogging: wait ? false : undefined,
     });
-    acknowledgeProviderFindings(provider, [onEvent.function, ...isComplete ? [isComplete.function] : []]);
 
     const properties: ModerationJobSettings = {
       ManifestBucket: props.manifestBucket.bucketName,
@@ -151,18 +149,6 @@ export class ModerationJob extends Construct {
       this.resultsLocation = this.resource.getAttString(ModerationJobAttribute.RESULTS_LOCATION);
       this.summaryLocation = this.resource.getAttString(ModerationJobAttribute.SUMMARY_LOCATION);
     }
-
-    acknowledgeJobFindings(this, {
-      onEventRole: onEvent.role,
-      isCompleteRole: isComplete?.role,
-      provider,
-      startsBulkJobs,
-      readBuckets: uniqueBuckets([props.manifestBucket, ...pipeline?.imageBuckets ?? []]),
-      outputBucket,
-      outputPrefix,
-      projectVersion,
-      perImageExecutions,
-    });
   }
 }
 
@@ -173,13 +159,14 @@ const ENGINE_PROPERTY: Readonly<Record<ModerationEngineKind, ModerationJobResour
 };
 
 /** DescribeExecution on the per-image workflow's executions (a retried Create, and isComplete). */
-function describeRunsStatement(executionsArn: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({ sid: 'DescribePerImageRuns', actions: ['states:DescribeExecution'], resources: [executionsArn] });
-}
-
-function jobStatusStatement(): iam.PolicyStatement {
-  // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
-  return new iam.PolicyStatement({ sid: 'ReadJobStatus', actions: ['rekognition:GetMediaAnalysisJob'], resources: ['*'] });
+function grantDescribeRuns(role: iam.IRole, executionsArn: string): void {
+  grantWithReason(role, {
+    sid: 'DescribePerImageRuns',
+    actions: ['states:DescribeExecution'],
+    resources: [executionsArn],
+    reason: 'states:DescribeExecution is granted on the executions of the pipeline\'s per-image state machine only; '
+      + 'each run\'s name is derived from the resource at deploy time, so the execution name is a wildcard.',
+  });
 }
 
 function uniqueBuckets(buckets: s3.IBucket[]): s3.IBucket[] {

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
+import { grantWithReason } from '../common/grants';
 import { PerImageEnvironment as Env } from './per-image-contract';
 import type { PerImageSizing } from './per-image-sizing';
 import type { PerImageWorkflowProps } from './per-image-workflow-props';
@@ -74,36 +75,48 @@ export class PerImageFunctions extends Construct {
 
   private grant(props: PerImageFunctionsProps): void {
     const outputObjects = props.outputBucket.arnForObjects(`${props.outputPrefix}*`);
-    const write = (sid: string) => new iam.PolicyStatement({ sid, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [outputObjects] });
-    const key = (...actions: string[]) => new iam.PolicyStatement({ sid: 'UsePipelineKey', actions, resources: [props.encryptionKey.keyArn] });
+    const write = (role: iam.IRole, sid: string, reason: string) => grantWithReason(role, { sid, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [outputObjects], reason });
+    const useKey = (role: iam.IRole) => role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'UsePipelineKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.encryptionKey.keyArn] }));
+    const imageObjects = props.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
 
-    const manifests = props.manifestBucket
-      ? [props.manifestBucket.arnForObjects(`${props.manifestPrefix ?? ''}*`)]
-      : props.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
-    add(this.prepare.role,
-      new iam.PolicyStatement({ sid: 'ReadManifest', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: manifests }),
-      write('WriteItems'),
-      key('kms:Decrypt', 'kms:GenerateDataKey'));
+    const prepare = this.prepare.role;
+    grantWithReason(prepare, {
+      sid: 'ReadManifest',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      ...props.manifestBucket
+        ? {
+          resources: [props.manifestBucket.arnForObjects(`${props.manifestPrefix ?? ''}*`)],
+          reason: 'Prepare reads whichever manifest an S3 event names, any key below the manifest prefix, known only at run time.',
+        }
+        : { resources: imageObjects, reason: 'Prepare reads whichever manifest an S3 event names; manifests may be in any of the pipeline\'s buckets.' },
+    });
+    write(prepare, 'WriteItems', 'Prepare writes the items of each manifest into that manifest\'s folder below the output prefix, named at run time.');
+    useKey(prepare);
 
-    add(this.batch.role,
-      new iam.PolicyStatement({
-        sid: 'ModerateImages',
-        actions: ['rekognition:DetectModerationLabels'],
-        // Without an adapter the action is granted on '*' (no resource to name).
-        resources: [props.projectVersion ?? '*'],
-      }),
-      // Rekognition reads each image with the caller's permissions.
-      new iam.PolicyStatement({ sid: 'ReadImages', actions: ['s3:GetObject'], resources: props.imageBuckets.map((bucket) => bucket.arnForObjects('*')) }),
-      write('SpillLargeBatches'),
-      key('kms:Decrypt', 'kms:GenerateDataKey'));
+    const batch = this.batch.role;
+    grantWithReason(batch, {
+      sid: 'ModerateImages',
+      actions: ['rekognition:DetectModerationLabels'],
+      resources: [props.projectVersion ?? '*'],
+      reason: 'rekognition:DetectModerationLabels names no resource unless an adapter is used, so it can only be granted on "*".',
+    });
+    grantWithReason(batch, {
+      sid: 'ReadImages',
+      actions: ['s3:GetObject'],
+      resources: imageObjects,
+      reason: 'Rekognition reads every image a manifest lists with the caller\'s permissions; manifests may name any image key in this bucket.',
+    });
+    write(batch, 'SpillLargeBatches', 'A batch whose results exceed the Step Functions payload limit writes them into its manifest\'s folder below the output prefix, named at run time.');
+    useKey(batch);
 
-    add(this.finalize.role,
-      new iam.PolicyStatement({ sid: 'ReadRoundResults', actions: ['s3:GetObject'], resources: [outputObjects] }),
-      write('WriteResults'),
-      key('kms:Decrypt', 'kms:GenerateDataKey'));
+    const finalize = this.finalize.role;
+    grantWithReason(finalize, {
+      sid: 'ReadRoundResults',
+      actions: ['s3:GetObject'],
+      resources: [outputObjects],
+      reason: 'Finalize reads the Map results of each round in its manifest\'s folder below the output prefix, named at run time.',
+    });
+    write(finalize, 'WriteResults', 'Finalize writes the output manifest and summary in each manifest\'s folder below the output prefix, named at run time.');
+    useKey(finalize);
   }
-}
-
-function add(role: iam.IRole, ...statements: iam.PolicyStatement[]): void {
-  for (const statement of statements) role.addToPrincipalPolicy(statement);
 }

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -8,13 +8,16 @@ import { Construct } from 'constructs';
 import { publishCompletion } from '../tracking/completion-publisher';
 import { createReportingStateMachine } from '../tracking/reporting-state-machine';
 import { TRANSIENT_ERRORS } from '../tracking/job-tracking';
-import { acknowledgePerImageFindings, MAP_LABEL } from './per-image-acknowledgements';
+import { acknowledgeGrant, acknowledgeInvokeGrants } from '../common/grants';
 import { PerImageFunctions } from './per-image-functions';
 import { PrefixScopedJsonLItemReader, PrefixScopedResultWriter } from './per-image-s3-access';
 import { sizePerImageRun, PerImageSizing } from './per-image-sizing';
 import { validatePerImageProps } from './validate-per-image-props';
 import type { PerImageWorkflowProps } from './per-image-workflow-props';
 
+
+/** The Distributed Map's Label (part of its Map Runs' ARNs). */
+export const MAP_LABEL = 'Images';
 
 /** Rounds of the Distributed Map at most: the manifest's lines, then twice the lines not done. */
 export const MAX_ROUNDS = 3;
@@ -54,16 +57,31 @@ export class PerImageWorkflow extends Construct {
     }));
     // Reads items and Map results, writes Map results (ResultWriter), all under the pipeline's key.
     props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
-    acknowledgePerImageFindings({
-      stateMachine: this.stateMachine,
-      functions: this.functions,
-      trackerFunction: props.trackerFunction,
-      outputBucket: props.outputBucket,
-      outputPrefix: props.outputPrefix,
-      imageBuckets: props.imageBuckets,
-      manifestBucket: props.manifestBucket,
-      manifestPrefix: props.manifestPrefix ?? '',
-      projectVersion: props.projectVersion,
+    this.acknowledgeWorkflowGrants(props);
+  }
+
+  /** The grants aws-cdk-lib writes for the workflow's tasks, item reader, result writer and Distributed Map. */
+  private acknowledgeWorkflowGrants(props: PerImageWorkflowProps): void {
+    const stateMachine = this.stateMachine;
+    acknowledgeGrant(stateMachine, {
+      resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
+      reason: 'The Distributed Map reads each manifest\'s items and its ResultWriter writes the Map results in that manifest\'s folder below the output prefix, named at run time.',
+    });
+    acknowledgeInvokeGrants(stateMachine, [this.functions.prepare.function, this.functions.batch.function, this.functions.finalize.function, props.trackerFunction]);
+    const executions = (suffix: string) => Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))}${suffix}`,
+    });
+    const mapPolicy = stateMachine.node.findChild('DistributedMapPolicy');
+    acknowledgeGrant(mapPolicy, {
+      resources: [executions(':*')],
+      reason: 'aws-cdk-lib\'s Distributed Map lets the workflow describe and stop its own child executions, whose names are generated at run time.',
+    });
+    acknowledgeGrant(mapPolicy, {
+      resources: [executions(`/${MAP_LABEL}:*`)],
+      reason: `aws-cdk-lib's Distributed Map lets the workflow redrive its own Map Runs (label "${MAP_LABEL}"), whose ids are generated at run time.`,
     });
   }
 

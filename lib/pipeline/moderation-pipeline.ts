@@ -18,13 +18,13 @@ import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destin
 import { TriggerEngine } from '../trigger/trigger-contract';
 import { JobTracking } from '../tracking/job-tracking';
 import { ManifestTrigger, type TriggerPipelineSettings } from '../trigger/manifest-trigger';
-import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { PerImageWorkflow } from '../per-image/per-image-workflow';
 import { PipelineAlarms } from '../operations/pipeline-alarms';
 import { createPipelineDashboard } from '../operations/pipeline-dashboard';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
 import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
 import { createAccessLogsBucket, createSecureBucket } from '../common/secure-bucket';
+import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
 import { validatePipelineProps } from './validate-pipeline-props';
 
 /**
@@ -164,16 +164,6 @@ export class ModerationPipeline extends Construct {
     this.dashboard = operations.dashboard;
 
     this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
-    acknowledgePipelineFindings(this, {
-      startJobsRole: trigger.handler.role,
-      imageBuckets: this.imageBuckets,
-      outputBucket: this.outputBucket,
-      outputPrefix: this.outputPrefix,
-      projectVersion: props.projectVersion,
-      trackingStateMachine: tracking.stateMachine,
-      trackerRole: tracking.tracker.role,
-      trackerFunctionArn: tracking.tracker.function.functionArn,
-    });
     if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
         'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
@@ -350,8 +340,16 @@ export class ModerationPipeline extends Construct {
         suffix,
       });
     }
+    const notificationsHandler = Stack.of(this).node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
+    if (notificationsHandler) {
+      acknowledgeFinding(notificationsHandler, BASIC_EXECUTION_ROLE_FINDING,
+        'aws-cdk-lib\'s own bucket-notifications handler, shared by the whole stack; its role and policy are not configurable.');
+    }
   }
 }
+
+/** aws-cdk-lib's stack-wide singleton that configures bucket notifications. */
+const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 /**
  * Options of {@link ModerationPipeline.onJobCompleted}.

@@ -12,6 +12,8 @@ import { publishCompletion } from './completion-publisher';
 import { TrackerEnvironment } from './tracking-contract';
 import { createReportingStateMachine } from './reporting-state-machine';
 import { HandlerFunction } from '../common/handler-function';
+import { grantReadJobStatus } from '../trigger/rekognition-job-grants';
+import { acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
 
 export interface JobTrackingProps {
   readonly pipelineId: string;
@@ -82,6 +84,7 @@ export class JobTracking extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     }));
+    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function]);
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {
@@ -112,18 +115,14 @@ export class JobTracking extends Construct {
 
   private grantTrackerAccess(props: JobTrackingProps): void {
     const role = this.tracker.role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadJobStatus',
-      actions: ['rekognition:GetMediaAnalysisJob'],
-      // GetMediaAnalysisJob has no resource type: it can only be granted on '*'.
-      resources: ['*'],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    grantReadJobStatus(role);
+    grantWithReason(role, {
       sid: 'ReadResultsWriteFlaggedList',
       // AbortMultipartUpload: a flagged list over 8 MiB is uploaded in parts, and cleaned up on failure.
       actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
-    }));
+      reason: 'The tracker reads each job\'s results and summary and writes its flagged-images list in per-manifest folders below the output prefix, named at run time.',
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'UseResultsKey',
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],

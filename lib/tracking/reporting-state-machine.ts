@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeGrant } from '../common/grants';
 
 export interface ReportingStateMachineProps {
   /** Builds the definition; called once the log group exists. */
@@ -28,6 +29,10 @@ export function createReportingStateMachine(scope: Construct, props: ReportingSt
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     comment: props.comment,
+  });
+  acknowledgeGrant(stateMachine, {
+    resources: ['*'],
+    reason: 'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments and related) support no resource-level permissions.',
   });
   props.completionTopic?.masterKey?.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
   return { stateMachine, logGroup };

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { grantWithReason } from '../common/grants';
 
 export interface RekognitionJobAccess {
   /** Buckets holding manifests and images: Rekognition reads them with the caller's permissions. */
@@ -22,28 +23,35 @@ export interface RekognitionJobAccess {
 
 /**
  * What a principal that calls StartMediaAnalysisJob needs: Rekognition acts with the caller's
- * permissions on the manifest, the images, the output location and the key.
+ * permissions on the manifest, the images, the output location and the key. The cdk-nag findings
+ * of the wildcards are acknowledged with each statement.
  */
 export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJobAccess): void {
   const startsJobs = access.startsJobs ?? true;
   if (startsJobs) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    grantWithReason(role, {
       sid: 'StartModerationJobs',
       actions: ['rekognition:StartMediaAnalysisJob'],
-      // Without an adapter the action has no resource type, so it can only be granted on '*'.
       resources: [access.projectVersion ?? '*'],
-    }));
+      reason: 'rekognition:StartMediaAnalysisJob has no resource type unless an adapter is used, so it can only be granted on "*".',
+    });
   }
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
+  grantWithReason(role, {
     sid: 'ReadManifestsAndImages',
     actions: ['s3:GetObject', 's3:GetObjectVersion'],
     resources: access.inputBuckets.map((bucket) => bucket.arnForObjects('*')),
-  }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    reason: startsJobs
+      ? 'Rekognition reads the manifest and every image it lists with the caller\'s permissions; manifests may name any image key in this bucket.'
+      : 'The trigger validates whichever manifest an S3 event names, at any key; manifests may be in any of the pipeline\'s buckets.',
+  });
+  grantWithReason(role, {
     sid: 'WriteResults',
     actions: ['s3:PutObject'],
     resources: [access.outputBucket.arnForObjects(`${access.outputPrefix}*`)],
-  }));
+    reason: startsJobs
+      ? 'Rekognition writes each job\'s results under a per-manifest folder below the output prefix with the caller\'s permissions; folder names are only known at run time.'
+      : 'The trigger writes error and validation reports in per-manifest folders below the output prefix, named at run time.',
+  });
   // Manifests and images in buckets encrypted with a key of their own are read with that key.
   const readKeys = [...new Set(access.inputBuckets.map((bucket) => bucket.encryptionKey).filter((key): key is kms.IKey => key !== undefined && key !== access.encryptionKey))];
   if (readKeys.length > 0) {
@@ -66,4 +74,14 @@ export function grantRekognitionJobAccess(role: iam.IRole, access: RekognitionJo
     resources: [access.encryptionKey.keyArn],
     conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
   }));
+}
+
+/** GetMediaAnalysisJob, for whoever checks a job's status (the tracker, a ModerationJob's isComplete). */
+export function grantReadJobStatus(role: iam.IRole): void {
+  grantWithReason(role, {
+    sid: 'ReadJobStatus',
+    actions: ['rekognition:GetMediaAnalysisJob'],
+    resources: ['*'],
+    reason: 'rekognition:GetMediaAnalysisJob has no resource type, so it can only be granted on "*".',
+  });
 }

@@ -1,11 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, rules } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ModerationExampleStack } from '../../../bin/moderation-example-stack';
-import { ModerationPipeline } from '../../../lib';
+import { ModerationEngine, ModerationJob, ModerationPipeline } from '../../../lib';
 
 const ADAPTER_ARN = 'arn:aws:rekognition:eu-west-1:123456789012:project/moderation/version/v1/1700000000000';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -30,7 +30,22 @@ function acknowledgements(root: IConstruct): Array<{ path: string; ids: string[]
     })));
 }
 
-/** Checks that every acknowledgement names one finding of an AWS Solutions rule and gives a reason. */
+/** The AwsSolutions-IAM5 findings cdk-nag's own rule reports on the IAM resources at or below `path`. */
+function wildcardFindingsBelow(root: IConstruct, path: string): string[] {
+  return root.node.root.node.findAll()
+    .filter((construct): construct is CfnResource => CfnResource.isCfnResource(construct))
+    .filter((resource) => resource.node.path === path || resource.node.path.startsWith(`${path}/`))
+    .flatMap((resource) => {
+      const result = rules.iam.IAMNoWildcardPermissions(resource);
+      return Array.isArray(result) ? result.map((finding) => `AwsSolutions-IAM5[${finding}]`) : [];
+    });
+}
+
+/**
+ * Checks that every acknowledgement names one finding of an AWS Solutions rule and gives a reason,
+ * and that every AwsSolutions-IAM5 acknowledgement matches a finding of the construct it is on
+ * (none acknowledges a wildcard that is not there).
+ */
 function expectReviewableAcknowledgements(root: IConstruct): void {
   const acks = acknowledgements(root);
   expect(acks.length).toBeGreaterThan(0);
@@ -44,6 +59,9 @@ function expectReviewableAcknowledgements(root: IConstruct): void {
     }
     expect(typeof reason).toBe('string');
     expect((reason as string).trim().length).toBeGreaterThan(20);
+    if (id.startsWith('AwsSolutions-IAM5')) {
+      expect({ path: ack.path, id, found: wildcardFindingsBelow(root, ack.path).includes(id) }).toEqual({ path: ack.path, id, found: true });
+    }
   }
 }
 
@@ -108,6 +126,37 @@ describe('cdk-nag AwsSolutions checks', () => {
     // WHEN / THEN
     expect(() => app.synth()).not.toThrow();
     expectReviewableAcknowledgements(stack);
+  });
+
+  test.each([
+    ['perImage', ModerationEngine.perImage()],
+    ['auto', ModerationEngine.auto()],
+  ])('pass on a pipeline with engine %s and a job that waits, each acknowledgement matching a finding', (_name, engine) => {
+    // GIVEN
+    const app = nagApp();
+    const stack = new Stack(app, 'Engine');
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine });
+    new ModerationJob(stack, 'Job', { pipeline, engine, manifestBucket: pipeline.inputBucket, manifestKey: 'manifests/deploy.jsonl', waitForCompletion: true });
+
+    // WHEN / THEN
+    expect(() => app.synth()).not.toThrow();
+    expectReviewableAcknowledgements(stack);
+  });
+
+  test('acknowledge no "*" on the trigger role when it starts no bulk analysis job (engine perImage)', () => {
+    // GIVEN
+    const app = nagApp();
+    const stack = new Stack(app, 'PerImage');
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine: ModerationEngine.perImage() });
+
+    // WHEN
+    app.synth();
+
+    // THEN
+    const triggerRole = pipeline.triggerFunction.role!.node.path;
+    const triggerAcks = acknowledgements(pipeline).filter((ack) => ack.path === triggerRole).flatMap((ack) => ack.ids);
+    expect(triggerAcks).not.toContain('AwsSolutions-IAM5[Resource::*]');
+    expect(triggerAcks).toContain(`AwsSolutions-IAM5[Resource::<${stack.getLogicalId(pipeline.inputBucket.node.defaultChild as CfnResource)}.Arn>/*]`);
   });
 
   test('are live: a wildcard the pipeline did not acknowledge, on its own trigger role, fails synth', () => {
