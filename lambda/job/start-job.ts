@@ -1,6 +1,5 @@
-import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
-import { classifyError, errorCode, type ErrorClass, HandlerError } from '../common/errors';
+import { classifyError, errorCode, type ErrorClass } from '../common/errors';
 import { log } from '../common/log';
 import { startExhausted, startFailed } from './failures';
 import type { JobPlan } from './job-plan';
@@ -48,7 +47,7 @@ export async function startJob(logicalId: string, plan: JobPlan, runtime: Handle
       continue;
     }
     if (!jobId) {
-      throw new HandlerError(HandlerErrorName.MISSING_JOB_ID, `ModerationJob ${logicalId}: StartMediaAnalysisJob for ${plan.manifestUri} answered without a JobId`);
+      throw new Error(`ModerationJob ${logicalId}: StartMediaAnalysisJob for ${plan.manifestUri} answered without a JobId`);
     }
     return jobId;
   }

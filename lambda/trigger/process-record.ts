@@ -2,8 +2,7 @@ import { StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { SQSRecord } from 'aws-lambda';
 import type { ValidationSection } from './error-report';
-import { HandlerErrorName } from '../../lib/common/contract/error-names';
-import { classifyError, errorCode, HandlerError, retryDelaySeconds } from '../common/errors';
+import { classifyError, errorCode, retryDelaySeconds } from '../common/errors';
 import { buildStartRequest, deriveJobName, deriveOutputPrefix, deriveToken } from '../common/job-request';
 import { log } from '../common/log';
 import { ManifestEvent, parseS3EventBody } from './s3-event';
@@ -104,7 +103,8 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
       return { outcome: 'started', job: { ...job, engine: 'bulk', jobId: response.JobId } };
     }
-    error = new HandlerError(HandlerErrorName.MISSING_JOB_ID, 'StartMediaAnalysisJob returned no JobId');
+    // Neither permanent nor transient: an unexpected failure, retried and then dead-lettered.
+    error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
   } catch (caught) {
     error = caught;
   }

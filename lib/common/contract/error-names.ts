@@ -77,8 +77,6 @@ export const HandlerErrorName = {
   INVALID_INPUT: 'InvalidInputError',
   /** A read of an S3 object was cut off mid-stream: worth retrying. */
   READ_INTERRUPTED: 'ReadInterruptedError',
-  /** StartMediaAnalysisJob answered without a JobId: neither permanent nor transient, so unexpected. */
-  MISSING_JOB_ID: 'MissingJobId',
   /** The job or per-image run of a ModerationJob failed, or could not be started or read. */
   MODERATION_JOB_FAILED: 'ModerationJobFailed',
 } as const;
@@ -94,6 +92,7 @@ export const PERMANENT_HANDLER_ERRORS: readonly HandlerErrorName[] = [
   HandlerErrorName.MALFORMED_OUTPUT,
   HandlerErrorName.MALFORMED_FILE,
   HandlerErrorName.INVALID_INPUT,
+  HandlerErrorName.MODERATION_JOB_FAILED,
 ];
 
 /** The handler errors worth retrying. */

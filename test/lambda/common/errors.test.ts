@@ -48,7 +48,7 @@ describe('classifyError', () => {
     ['IdempotentParameterMismatchException', new IdempotentParameterMismatchException({ message: 'x', ...metadata }), 'permanent'],
     ['an invalid request field', new InvalidJobRequestError('JobName', 'a b', 'must be valid'), 'permanent'],
     ['a function deployed with unusable settings', new ConfigError('OUTPUT_PREFIX', 'must not contain whitespace'), 'permanent'],
-    ['a start answered without a JobId', new HandlerError(HandlerErrorName.MISSING_JOB_ID, 'no JobId'), 'unexpected'],
+    ['a job that failed', new HandlerError(HandlerErrorName.MODERATION_JOB_FAILED, 'failed'), 'permanent'],
     ['an unknown service error', serviceError('SomethingNew'), 'unexpected'],
     ['a programming error', new TypeError('undefined is not a function'), 'unexpected'],
     ['a thrown string', 'boom', 'unexpected'],
