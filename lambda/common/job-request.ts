@@ -1,28 +1,29 @@
 import { createHash } from 'node:crypto';
 
 import type { StartMediaAnalysisJobCommandInput } from '@aws-sdk/client-rekognition';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { type S3Location } from '../../lib/common/contract/s3-location';
+import {
+  bucketNameProblem,
+  jobNameProblem,
+  type JobSettings,
+  kmsKeyIdProblem,
+  minConfidenceProblem,
+  outputPrefixProblem,
+  projectVersionProblem,
+  utf8Length,
+} from '../../lib/trigger/trigger-contract';
+import { HandlerError } from './errors';
 
-
-/** Settings shared by every job the trigger starts. */
-export interface JobSettings {
-  readonly outputBucket: string;
-  /** '' or a prefix ending in '/'; each manifest gets its own folder below it. */
-  readonly outputPrefix: string;
-  readonly kmsKeyId?: string;
-  readonly minConfidence?: number;
-  /** Adapter (project version) ARN. */
-  readonly projectVersion?: string;
-  readonly jobNamePrefix: string;
-}
+export type { JobSettings } from '../../lib/trigger/trigger-contract';
 
 /** A request field outside the limits of StartMediaAnalysisJob; never worth retrying. */
-export class InvalidJobRequestError extends Error {
+export class InvalidJobRequestError extends HandlerError {
   public readonly field: string;
 
-  constructor(field: string, value: unknown, rule: string) {
-    super(`Invalid ${field}: must be ${rule} (given ${describe(value)})`);
-    this.name = 'InvalidJobRequest';
+  /** `problem` as the contract's checks word it: 'must be ...'. */
+  constructor(field: string, value: unknown, problem: string) {
+    super(HandlerErrorName.INVALID_JOB_REQUEST, `Invalid ${field}: ${problem} (given ${describe(value)})`);
     this.field = field;
   }
 }
@@ -30,12 +31,10 @@ export class InvalidJobRequestError extends Error {
 const MAX_JOB_NAME = 64;
 const TOKEN_IN_JOB_NAME = 8;
 const TOKEN_IN_PREFIX = 16;
-const MAX_OUTPUT_PREFIX_BYTES = 800;
+/** Rekognition's limit on S3KeyPrefix. */
+const MAX_KEY_PREFIX_BYTES = 800;
 
 const TOKEN_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
-const JOB_NAME_PATTERN = /^[a-zA-Z0-9_.-]{1,64}$/;
-const BUCKET_PATTERN = /^[0-9A-Za-z._-]{3,255}$/;
-const KMS_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2047}$/;
 const NO_WHITESPACE = /^\S*$/;
 
 /** ClientRequestToken: the same parts always give the same 64-hex-character token. */
@@ -58,10 +57,10 @@ export function deriveJobName(jobNamePrefix: string, manifestKey: string, token:
  */
 export function deriveOutputPrefix(outputPrefix: string, manifestKey: string, token: string): string {
   const tail = `/${token.slice(0, TOKEN_IN_PREFIX)}`;
-  let budget = MAX_OUTPUT_PREFIX_BYTES - Buffer.byteLength(outputPrefix + tail, 'utf8');
+  let budget = MAX_KEY_PREFIX_BYTES - utf8Length(outputPrefix + tail);
   let safeKey = '';
   for (const char of manifestKey.replace(/\s/g, '_')) {
-    budget -= Buffer.byteLength(char, 'utf8');
+    budget -= utf8Length(char);
     if (budget < 0) {
       break;
     }
@@ -70,20 +69,16 @@ export function deriveOutputPrefix(outputPrefix: string, manifestKey: string, to
   return outputPrefix + safeKey + tail;
 }
 
-/** Throws InvalidJobRequestError for the first setting outside the API's limits. */
+/**
+ * Throws InvalidJobRequestError for the first setting outside the API's limits, judged by the
+ * contract's checks, the same ones the constructs run at synth.
+ */
 export function validateJobSettings(settings: JobSettings): void {
-  check('OutputConfig.S3Bucket', settings.outputBucket, BUCKET_PATTERN.test(settings.outputBucket), '3-255 characters of [0-9A-Za-z._-]');
-  if (settings.kmsKeyId !== undefined) {
-    check('KmsKeyId', settings.kmsKeyId, KMS_KEY_PATTERN.test(settings.kmsKeyId), 'a key id, alias or ARN matching ^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2047}$');
-  }
-  if (settings.minConfidence !== undefined) {
-    const value = settings.minConfidence;
-    check('DetectModerationLabels.MinConfidence', value, Number.isFinite(value) && value >= 0 && value <= 100, 'a number from 0 to 100');
-  }
-  if (settings.projectVersion !== undefined) {
-    const length = settings.projectVersion.length;
-    check('DetectModerationLabels.ProjectVersion', settings.projectVersion, length >= 20 && length <= 2048, 'an adapter ARN of 20-2048 characters');
-  }
+  check('OutputConfig.S3Bucket', settings.outputBucket, bucketNameProblem);
+  check('OutputPrefix', settings.outputPrefix, outputPrefixProblem);
+  if (settings.kmsKeyId !== undefined) check('KmsKeyId', settings.kmsKeyId, kmsKeyIdProblem);
+  if (settings.minConfidence !== undefined) check('DetectModerationLabels.MinConfidence', settings.minConfidence, minConfidenceProblem);
+  if (settings.projectVersion !== undefined) check('DetectModerationLabels.ProjectVersion', settings.projectVersion, projectVersionProblem);
 }
 
 /** The complete StartMediaAnalysisJob request for one manifest, every field checked. */
@@ -94,21 +89,14 @@ export function buildStartRequest(
   jobName: string,
 ): StartMediaAnalysisJobCommandInput {
   validateJobSettings(settings);
-  check('ClientRequestToken', token, TOKEN_PATTERN.test(token), '1-64 characters of [a-zA-Z0-9_-]');
-  check('JobName', jobName, JOB_NAME_PATTERN.test(jobName), '1-64 characters of [a-zA-Z0-9_.-]');
-  check('Input.S3Object.Bucket', manifest.bucket, BUCKET_PATTERN.test(manifest.bucket), '3-255 characters of [0-9A-Za-z._-]');
-  check('Input.S3Object.Name', manifest.key, manifest.key.length >= 1 && manifest.key.length <= 1024, '1-1024 characters');
-  if (manifest.version !== undefined) {
-    const length = manifest.version.length;
-    check('Input.S3Object.Version', manifest.version, length >= 1 && length <= 1024, '1-1024 characters');
-  }
+  check('ClientRequestToken', token, (value) => (TOKEN_PATTERN.test(value) ? undefined : 'must be 1-64 characters of [a-zA-Z0-9_-]'));
+  check('JobName', jobName, jobNameProblem);
+  check('Input.S3Object.Bucket', manifest.bucket, bucketNameProblem);
+  check('Input.S3Object.Name', manifest.key, lengthProblem);
+  if (manifest.version !== undefined) check('Input.S3Object.Version', manifest.version, lengthProblem);
   const keyPrefix = deriveOutputPrefix(settings.outputPrefix, manifest.key, token);
-  check(
-    'OutputConfig.S3KeyPrefix',
-    keyPrefix,
-    NO_WHITESPACE.test(keyPrefix) && Buffer.byteLength(keyPrefix, 'utf8') <= MAX_OUTPUT_PREFIX_BYTES,
-    'at most 800 bytes without whitespace',
-  );
+  check('OutputConfig.S3KeyPrefix', keyPrefix, (value) => (NO_WHITESPACE.test(value) && utf8Length(value) <= MAX_KEY_PREFIX_BYTES
+    ? undefined : `must be at most ${MAX_KEY_PREFIX_BYTES} bytes without whitespace`));
 
   const moderation = {
     ...(settings.minConfidence !== undefined && { MinConfidence: settings.minConfidence }),
@@ -130,10 +118,13 @@ export function buildStartRequest(
   };
 }
 
-function check(field: string, value: unknown, valid: boolean, rule: string): void {
-  if (!valid) {
-    throw new InvalidJobRequestError(field, value, rule);
-  }
+function check<T>(field: string, value: T, problemOf: (value: T) => string | undefined): void {
+  const problem = problemOf(value);
+  if (problem !== undefined) throw new InvalidJobRequestError(field, value, problem);
+}
+
+function lengthProblem(value: string): string | undefined {
+  return value.length >= 1 && value.length <= 1024 ? undefined : 'must be 1-1024 characters';
 }
 
 function describe(value: unknown): string {

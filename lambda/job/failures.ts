@@ -1,4 +1,5 @@
-import { errorCode } from '../common/errors';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { errorCode, HandlerError } from '../common/errors';
 
 /**
  * Failure messages become the CloudFormation event's status reason: each says what failed, the
@@ -6,12 +7,11 @@ import { errorCode } from '../common/errors';
  */
 
 /** A failure with a readable message that keeps the underlying error's code (see errorCode). */
-export class ModerationJobError extends Error {
+export class ModerationJobError extends HandlerError {
   public readonly code: string;
 
   constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = 'ModerationJobError';
+    super(HandlerErrorName.MODERATION_JOB_FAILED, message, { cause });
     this.code = errorCode(cause);
   }
 }

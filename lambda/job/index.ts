@@ -1,6 +1,7 @@
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { Context } from 'aws-lambda';
 import { lazySfn } from '../common/lazy-clients';
+import { logger, type InvocationContext } from '../common/log';
 import { handleIsComplete } from './is-complete';
 import { handleOnEvent } from './on-event';
 import { sleep } from './runtime';
@@ -8,13 +9,15 @@ import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResp
 
 /**
  * Handlers of the ModerationJob custom resource for the custom-resources provider framework:
- * `index.onEvent` and `index.isComplete`. One Rekognition client per container, and a Step
+ * ON_EVENT_HANDLER and IS_COMPLETE_HANDLER of lib/job/moderation-job-contract.ts. One Rekognition client per container, and a Step
  * Functions client loaded only for per-image runs; Region and credentials come from the Lambda
  * environment.
  */
 const rekognition = new RekognitionClient({});
+logger.appendPersistentKeys({ stage: 'job' });
 
-export function onEvent(event: OnEventRequest, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<OnEventResponse> {
+export function onEvent(event: OnEventRequest, context?: Pick<Context, 'getRemainingTimeInMillis'> & InvocationContext): Promise<OnEventResponse> {
+  logger.startInvocation(context);
   return handleOnEvent(event, {
     rekognition,
     sfn: lazySfn,
@@ -25,6 +28,7 @@ export function onEvent(event: OnEventRequest, context?: Pick<Context, 'getRemai
   });
 }
 
-export function isComplete(event: IsCompleteRequest): Promise<IsCompleteResponse> {
+export function isComplete(event: IsCompleteRequest, context?: InvocationContext): Promise<IsCompleteResponse> {
+  logger.startInvocation(context);
   return handleIsComplete(event, { rekognition, sfn: lazySfn });
 }

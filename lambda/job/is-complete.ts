@@ -1,6 +1,7 @@
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { GetMediaAnalysisJobCommand, type GetMediaAnalysisJobCommandOutput } from '@aws-sdk/client-rekognition';
 
-import { classifyError, errorCode } from '../common/errors';
+import { classifyError, errorCode, HandlerError } from '../common/errors';
 
 import { log } from '../common/log';
 
@@ -39,7 +40,7 @@ export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<H
   }
   const jobId = event.PhysicalResourceId;
   if (typeof jobId !== 'string' || jobId === '') {
-    throw new Error(`ModerationJob ${event.LogicalResourceId}: isComplete request without a PhysicalResourceId (JobId)`);
+    throw new HandlerError(HandlerErrorName.INVALID_INPUT, `ModerationJob ${event.LogicalResourceId}: isComplete request without a PhysicalResourceId (JobId)`);
   }
   if (isExecutionArn(jobId)) {
     return checkPerImageRun(jobId, context, runtime);
@@ -79,7 +80,7 @@ export async function handleIsComplete(event: IsCompleteRequest, runtime: Pick<H
     const code = job.FailureDetails?.Code ?? 'UNKNOWN';
     const message = job.FailureDetails?.Message ?? 'no failure details';
     log('ERROR', 'Moderation job failed', { ...context, JobName: jobName, outcome: 'failed', failureCode: code, failureMessage: message });
-    throw new Error(`Moderation job ${jobId} (${jobName}) failed: ${code}: ${message}`);
+    throw new HandlerError(HandlerErrorName.MODERATION_JOB_FAILED, `Moderation job ${jobId} (${jobName}) failed: ${code}: ${message}`);
   }
   if (!RUNNING.has(status)) {
     // A status this handler does not know: keep polling, the provider's total timeout bounds it.

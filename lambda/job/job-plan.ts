@@ -23,6 +23,7 @@ export interface JobIdentity {
 /** The resource property a StartMediaAnalysisJob request field comes from. */
 const PROPERTY_OF_FIELD: Readonly<Record<string, string>> = {
   'OutputConfig.S3Bucket': ModerationJobProperty.OUTPUT_BUCKET,
+  'OutputPrefix': ModerationJobProperty.OUTPUT_PREFIX,
   'OutputConfig.S3KeyPrefix': `${ModerationJobProperty.OUTPUT_PREFIX} + ${ModerationJobProperty.MANIFEST_KEY}`,
   'KmsKeyId': ModerationJobProperty.KMS_KEY_ID,
   'DetectModerationLabels.MinConfidence': ModerationJobProperty.MIN_CONFIDENCE,

@@ -1,4 +1,5 @@
-import { errorCode } from '../common/errors';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { errorCode, HandlerError } from '../common/errors';
 import { log } from '../common/log';
 import { isExecutionArn } from '../per-image/per-image-run';
 import { jobData, planJob } from './job-plan';
@@ -56,7 +57,7 @@ async function dispatch(event: OnEventRequest, runtime: HandlerRuntime): Promise
       // Nothing changed: same job, same attributes (all derived deterministically).
       const jobId = event.PhysicalResourceId;
       if (typeof jobId !== 'string' || jobId === '') {
-        throw new Error(`ModerationJob ${event.LogicalResourceId}: Update request without a PhysicalResourceId`);
+        throw new HandlerError(HandlerErrorName.INVALID_INPUT, `ModerationJob ${event.LogicalResourceId}: Update request without a PhysicalResourceId`);
       }
       const plan = planJob(event, parseProperties(event.ResourceProperties));
       return { PhysicalResourceId: jobId, Data: jobData(jobId, plan, isExecutionArn(jobId) ? 'per-image' : undefined) };
@@ -66,7 +67,7 @@ async function dispatch(event: OnEventRequest, runtime: HandlerRuntime): Promise
       // response must echo it; the properties are not even parsed, so nothing can fail here.
       return { PhysicalResourceId: event.PhysicalResourceId ?? '' };
     default:
-      throw new Error(`ModerationJob ${event.LogicalResourceId}: unknown RequestType ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}`);
+      throw new HandlerError(HandlerErrorName.INVALID_INPUT, `ModerationJob ${event.LogicalResourceId}: unknown RequestType ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}`);
   }
 }
 

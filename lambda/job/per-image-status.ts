@@ -1,6 +1,7 @@
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 
-import { classifyError, errorCode } from '../common/errors';
+import { classifyError, errorCode, HandlerError } from '../common/errors';
 
 import { lazySfn } from '../common/lazy-clients';
 
@@ -60,13 +61,13 @@ export async function checkPerImageRun(
     const run = runOutcome(execution.output);
     if (run === undefined) {
       log('ERROR', 'Per-image run ended without a completion detail', { ...context, outcome: 'failed' });
-      throw new Error(`Per-image run ${executionArn} succeeded but its output has no completion detail (step.detail or jobDescription); see the execution's history.`);
+      throw new HandlerError(HandlerErrorName.MALFORMED_OUTPUT, `Per-image run ${executionArn} succeeded but its output has no completion detail (step.detail or jobDescription); see the execution's history.`);
     }
     if (run.status !== 'SUCCEEDED') {
       const code = run.failure?.code ?? 'UNKNOWN';
       const message = run.failure?.message ?? 'no failure details';
       log('ERROR', 'Per-image run failed', { ...context, outcome: 'failed', Status: run.status, failureCode: code, failureMessage: message });
-      throw new Error(`Per-image moderation run ${executionArn} ${run.status}: ${code}: ${bounded(message)}`);
+      throw new HandlerError(HandlerErrorName.MODERATION_JOB_FAILED, `Per-image moderation run ${executionArn} ${run.status}: ${code}: ${bounded(message)}`);
     }
     const data: CompletedJobData = {
       ...(run.results !== undefined && { ResultsLocation: run.results }),
@@ -84,7 +85,7 @@ export async function checkPerImageRun(
   const error = execution.error ?? 'UNKNOWN';
   const cause = execution.cause ?? 'no cause given';
   log('ERROR', 'Per-image run execution ended without success', { ...context, outcome: 'failed', Status: status, error });
-  throw new Error(`Per-image run ${executionArn} ended ${status}: ${error}: ${bounded(cause)}`);
+  throw new HandlerError(HandlerErrorName.MODERATION_JOB_FAILED, `Per-image run ${executionArn} ended ${status}: ${error}: ${bounded(cause)}`);
 }
 
 /** Reads the run's status and output locations from the execution output; undefined when it has neither. */

@@ -1,4 +1,14 @@
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { ModerationJobEngine, ModerationJobProperty } from '../../lib/job/moderation-job-contract';
+import {
+  DEFAULT_JOB_NAME_PREFIX,
+  jobNamePrefixProblem,
+  jobNameProblem,
+  minConfidenceProblem,
+  outputPrefixProblem,
+  withSlash,
+} from '../../lib/trigger/trigger-contract';
+import { HandlerError } from '../common/errors';
 import { isStateMachineArn } from '../per-image/per-image-run';
 
 export type JobEngine = typeof ModerationJobEngine[keyof typeof ModerationJobEngine];
@@ -24,7 +34,6 @@ export interface JobProperties {
 
 const ENGINES: ReadonlySet<string> = new Set<string>(Object.values(ModerationJobEngine));
 
-export const DEFAULT_JOB_NAME_PREFIX = 'moderation-';
 
 /** Properties CloudFormation adds itself; they describe the invocation, not the job. */
 const CLOUDFORMATION_PROPERTIES: readonly string[] = ['ServiceToken', 'ServiceTimeout'];
@@ -34,19 +43,15 @@ const KNOWN_PROPERTIES: ReadonlySet<string> = new Set<string>([
   ...CLOUDFORMATION_PROPERTIES,
 ]);
 
-const JOB_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
-const JOB_NAME_PREFIX = /^[a-zA-Z0-9_.-]{0,40}$/;
 /** A plain decimal, as JavaScript writes numbers (so '1e-7' too); no hex, NaN or Infinity. */
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
-const OUTPUT_PREFIX = /^\S{0,700}$/;
 
 /** One or more resource properties are missing or malformed. */
-export class InvalidPropertiesError extends Error {
+export class InvalidPropertiesError extends HandlerError {
   public readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(`Invalid ModerationJob properties: ${problems.join('; ')}`);
-    this.name = 'InvalidPropertiesError';
+    super(HandlerErrorName.INVALID_INPUT, `Invalid ModerationJob properties: ${problems.join('; ')}`);
     this.problems = problems;
   }
 }
@@ -94,16 +99,20 @@ export function parseProperties(raw: Readonly<Record<string, unknown>> | undefin
     return value === '' ? undefined : value;
   };
 
+  /** The contract's checks, the same the construct runs at synth. */
+  const checkProperty = (name: string, value: string, problemOf: (value: string) => string | undefined): void => {
+    const problem = problemOf(value);
+    if (problem !== undefined) problems.push(`${name} ${problem} (given ${describe(value)})`);
+  };
+
   const manifestBucket = required(ModerationJobProperty.MANIFEST_BUCKET);
   const manifestKey = required(ModerationJobProperty.MANIFEST_KEY);
   const manifestVersion = optional(ModerationJobProperty.MANIFEST_VERSION);
   const outputBucket = required(ModerationJobProperty.OUTPUT_BUCKET);
   const outputPrefixText = required(ModerationJobProperty.OUTPUT_PREFIX, true);
-  if (!OUTPUT_PREFIX.test(outputPrefixText)) {
-    problems.push(`${ModerationJobProperty.OUTPUT_PREFIX} must be at most 700 characters without whitespace (given ${describe(outputPrefixText)})`);
-  }
+  checkProperty(ModerationJobProperty.OUTPUT_PREFIX, outputPrefixText, outputPrefixProblem);
   // Like the pipeline's trigger: the job's folder sits below the prefix, never beside it.
-  const outputPrefix = outputPrefixText === '' || outputPrefixText.endsWith('/') ? outputPrefixText : `${outputPrefixText}/`;
+  const outputPrefix = withSlash(outputPrefixText);
   const kmsKeyId = optional(ModerationJobProperty.KMS_KEY_ID);
   const projectVersion = optional(ModerationJobProperty.PROJECT_VERSION);
 
@@ -112,22 +121,19 @@ export function parseProperties(raw: Readonly<Record<string, unknown>> | undefin
   if (minConfidenceText !== undefined) {
     const trimmed = minConfidenceText.trim();
     const value = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
-    if (!(value >= 0 && value <= 100)) {
-      problems.push(`${ModerationJobProperty.MIN_CONFIDENCE} must be a number from 0 to 100 (given ${describe(minConfidenceText)})`);
+    const problem = minConfidenceProblem(value);
+    if (problem !== undefined) {
+      problems.push(`${ModerationJobProperty.MIN_CONFIDENCE} ${problem} (given ${describe(minConfidenceText)})`);
     } else {
       minConfidence = value;
     }
   }
 
   const jobName = optional(ModerationJobProperty.JOB_NAME);
-  if (jobName !== undefined && !JOB_NAME.test(jobName)) {
-    problems.push(`${ModerationJobProperty.JOB_NAME} must be 1 to 64 characters of a-z, A-Z, 0-9, '_', '.' and '-' (given ${describe(jobName)})`);
-  }
+  if (jobName !== undefined) checkProperty(ModerationJobProperty.JOB_NAME, jobName, jobNameProblem);
 
   const jobNamePrefix = stringProperty(ModerationJobProperty.JOB_NAME_PREFIX) ?? DEFAULT_JOB_NAME_PREFIX;
-  if (!JOB_NAME_PREFIX.test(jobNamePrefix)) {
-    problems.push(`${ModerationJobProperty.JOB_NAME_PREFIX} must be at most 40 characters of a-z, A-Z, 0-9, '_', '.' and '-' (given ${describe(jobNamePrefix)})`);
-  }
+  checkProperty(ModerationJobProperty.JOB_NAME_PREFIX, jobNamePrefix, jobNamePrefixProblem);
 
   const waitText = required(ModerationJobProperty.WAIT_FOR_COMPLETION);
   if (waitText !== '' && waitText !== 'true' && waitText !== 'false') {

@@ -1,3 +1,5 @@
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
+import { HandlerError } from '../common/errors';
 import { lazySfn } from '../common/lazy-clients';
 import { log } from '../common/log';
 import { perImageTrackingInput, startPerImageExecution } from '../per-image/per-image-run';
@@ -23,7 +25,7 @@ export async function startPerImageRun(
   const stateMachineArn = props.perImageStateMachineArn;
   if (stateMachineArn === undefined) {
     // parseProperties requires it with engines 'per-image' and 'auto'.
-    throw new Error(`ModerationJob ${logicalId}: no PerImageStateMachineArn for a per-image run`);
+    throw new HandlerError(HandlerErrorName.INVALID_INPUT, `ModerationJob ${logicalId}: no PerImageStateMachineArn for a per-image run`);
   }
   const input = perImageTrackingInput({
     token: plan.token,

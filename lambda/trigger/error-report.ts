@@ -47,8 +47,6 @@ const ADVICE: Record<string, string> = {
     'Let the trigger function read the manifest and its images, write to the output bucket and use the KMS key, then upload the manifest again.',
   ResourceNotFoundException:
     'Check that the manifest, its images and the adapter (project version) exist in this account and Region, then upload the manifest again.',
-  IdempotentParameterMismatchException:
-    'A job for this manifest version was already started with other settings; upload the manifest again to start a new job with the current settings.',
   InvalidJobRequest:
     'Fix the field named in the message (for example shorten the manifest key) and upload the manifest again.',
   ManifestValidationFailed:

@@ -1,5 +1,5 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { log } from '../common/log';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { log, logger } from '../common/log';
 import { triggerConfig } from './config';
 import type { RecordOutcome } from './outcome';
 import { BatchState, processRecord } from './process-record';
@@ -7,9 +7,14 @@ import { createRekognitionClient } from './rekognition-client';
 import { settleRecord } from './settle-record';
 
 const rekognition = createRekognitionClient();
+logger.appendPersistentKeys({ stage: 'trigger' });
 
-/** SQS (S3 event notifications) -> one StartMediaAnalysisJob per uploaded manifest. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+/**
+ * SQS (S3 event notifications) -> one job per uploaded manifest: a bulk analysis job, or a run of
+ * the per-image workflow, as the engine says. Exported as TRIGGER_HANDLER (trigger-contract.ts).
+ */
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  logger.startInvocation(context);
   const config = triggerConfig();
   const batch: BatchState = { capacityExhausted: false };
   const counts: Record<string, number> = {};

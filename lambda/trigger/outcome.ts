@@ -20,6 +20,11 @@ export type ManifestOutcome =
   | { readonly outcome: 'started'; readonly job: StartedJob }
   /** Retryable (capacity, throttled, transient); shortCircuited: Rekognition was not called. */
   | { readonly outcome: 'deferred'; readonly job: JobIdentity; readonly errorCode: string; readonly delaySeconds: number; readonly shortCircuited: boolean }
+  /**
+   * Rekognition already started a job with this token, with other settings (a redeploy changed
+   * them before a redelivery): that job is the manifest's fate; nothing written, nothing retried.
+   */
+  | { readonly outcome: 'already-started'; readonly job: JobIdentity; readonly errorCode: string }
   /** Permanent: an error report was written; never retried. */
   | { readonly outcome: 'rejected'; readonly job: JobIdentity; readonly errorCode: string; readonly errorReport: string }
   /** Unexpected: retried, then forwarded to the dead-letter queue. */

@@ -103,6 +103,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       log('INFO', 'job started', { ...fields, outcome: 'started', jobId: response.JobId, outputPrefix: job.outputPrefix, tracking: tracking.state, ...(validationReport && { validationReport }) });
       return { outcome: 'started', job: { ...job, engine: 'bulk', jobId: response.JobId } };
     }
+    // Neither permanent nor transient: an unexpected failure, retried and then dead-lettered.
     error = Object.assign(new Error('StartMediaAnalysisJob returned no JobId'), { name: 'MissingJobId' });
   } catch (caught) {
     error = caught;
@@ -114,6 +115,11 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
     return runPerImage(job, context.config, fields, attempt, reason);
   }
   const code = errorCode(error);
+  if (code === IDEMPOTENT_PARAMETER_MISMATCH) {
+    log('WARN', 'job already started for this manifest version with other settings: the first job stays its one fate; message acknowledged',
+      { ...fields, outcome: 'already-started', errorCode: code });
+    return { outcome: 'already-started', job, errorCode: code };
+  }
   const message = error instanceof Error ? error.message : String(error);
   const errorClass = classifyError(error);
   switch (errorClass) {
@@ -136,6 +142,13 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       return { outcome: 'failed', job, errorCode: code, message };
   }
 }
+
+/**
+ * Rekognition's answer to a token it already started a job for, now sent with other parameters:
+ * a redelivered event after a redeploy changed the job settings. The job of that first call is
+ * the manifest's one fate (with its own tracking and event), so nothing is written or published.
+ */
+const IDEMPOTENT_PARAMETER_MISMATCH = 'IdempotentParameterMismatchException';
 
 async function reject(
   job: JobIdentity,

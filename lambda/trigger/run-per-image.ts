@@ -1,3 +1,5 @@
+import { ConfigError } from '../../lib/common/contract/environment';
+import { TriggerEngineEnvironment } from '../../lib/trigger/trigger-contract';
 import { log } from '../common/log';
 import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
@@ -17,7 +19,7 @@ export async function runPerImage(
   fallbackReason?: string,
 ): Promise<ManifestOutcome> {
   if (config.perImageStateMachineArn === undefined) {
-    return deferOrFail(job, Object.assign(new Error('PER_IMAGE_STATE_MACHINE_ARN is not set'), { name: 'PerImageNotConfigured' }), 'per-image run not started', fields, attempt);
+    return deferOrFail(job, new ConfigError(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, 'is not set'), 'per-image run not started', fields, attempt);
   }
   try {
     const run = await startPerImage(perImageInput(job, config, fallbackReason), config.perImageStateMachineArn);

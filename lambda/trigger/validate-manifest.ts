@@ -1,19 +1,13 @@
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-
-import { ValidationSection, writeValidationReport } from './error-report';
-
-import { errorCode } from '../common/errors';
-
-import { lazyS3 } from '../common/lazy-clients';
-
-import { log } from '../common/log';
-
-import { ManifestValidation, validateManifest } from '../common/manifest-validation';
-
-import type { TriggerConfig } from './config';
-
-import type { JobIdentity } from './outcome';
+import { HandlerErrorName } from '../../lib/common/contract/error-names';
 import { type S3Location } from '../../lib/common/contract/s3-location';
+import { errorCode, HandlerError } from '../common/errors';
+import { lazyS3 } from '../common/lazy-clients';
+import { log } from '../common/log';
+import { ManifestValidation, validateManifest } from '../common/manifest-validation';
+import type { TriggerConfig } from './config';
+import { ValidationSection, writeValidationReport } from './error-report';
+import type { JobIdentity } from './outcome';
 
 
 /**
@@ -24,15 +18,16 @@ import { type S3Location } from '../../lib/common/contract/s3-location';
  * with the same permissions.
  */
 
-export type ManifestRejectionCode = 'ManifestValidationFailed' | 'ManifestNotFound' | 'ManifestAccessDenied';
+export type ManifestRejectionCode = typeof HandlerErrorName.MANIFEST_VALIDATION_FAILED
+  | typeof HandlerErrorName.MANIFEST_NOT_FOUND
+  | typeof HandlerErrorName.MANIFEST_ACCESS_DENIED;
 
 /** A manifest no job is started for. Its name is the error code; classifyError deems it permanent. */
-export class ManifestRejectedError extends Error {
+export class ManifestRejectedError extends HandlerError {
   public readonly validation?: ValidationSection;
 
   constructor(name: ManifestRejectionCode, message: string, validation?: ValidationSection) {
-    super(message);
-    this.name = name;
+    super(name, message);
     if (validation !== undefined) this.validation = validation;
   }
 }
@@ -74,7 +69,7 @@ export async function checkManifest(manifest: S3Location, config: TriggerConfig,
     ...fields, verdict, totalLines, invalidLines, bytes, durationMs: Date.now() - started, ...(rejectReason && { rejectCode: rejectReason.code }),
   });
   if (rejectReason) {
-    throw new ManifestRejectedError('ManifestValidationFailed', `${rejectReason.code}: ${rejectReason.message}`, validationSection(validation));
+    throw new ManifestRejectedError(HandlerErrorName.MANIFEST_VALIDATION_FAILED, `${rejectReason.code}: ${rejectReason.message}`, validationSection(validation));
   }
   return validation;
 }
@@ -125,11 +120,11 @@ function readFailure(manifest: S3Location, error: unknown): unknown {
   const detail = `${code}${error instanceof Error && error.message ? `: ${error.message}` : ''}`;
   const what = `s3://${manifest.bucket}/${manifest.key}${manifest.version !== undefined ? ` (version ${manifest.version})` : ''}`;
   if (NOT_FOUND.has(code) || status === 404) {
-    return new ManifestRejectedError('ManifestNotFound', `The manifest ${what} no longer exists (${detail}): it was deleted before its job could start.`);
+    return new ManifestRejectedError(HandlerErrorName.MANIFEST_NOT_FOUND, `The manifest ${what} no longer exists (${detail}): it was deleted before its job could start.`);
   }
   if (code === 'AccessDenied' || status === 403) {
     return new ManifestRejectedError(
-      'ManifestAccessDenied',
+      HandlerErrorName.MANIFEST_ACCESS_DENIED,
       `Reading the manifest ${what} was denied (${detail}). Either the trigger function may not read it (s3:GetObject, s3:GetObjectVersion, kms:Decrypt on its key), `
         + 'or it no longer exists: S3 answers 403 for a missing key to a reader without s3:ListBucket.',
     );

@@ -32,6 +32,18 @@ export class PropErrors {
     }
   }
 
+  /**
+   * Judges a value with a contract's check (the same function the handler reads its settings
+   * with), so synth and the handler cannot disagree.
+   */
+  public satisfies<T extends string | number>(prop: string, value: T | undefined, problemOf: (value: T) => string | undefined): void {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    const problem = problemOf(value);
+    if (problem !== undefined) {
+      this.add(`${prop} ${problem} (given ${typeof value === 'string' ? `'${abbreviate(value)}'` : value})`);
+    }
+  }
+
   public throwIfAny(constructPath: string): void {
     if (this.messages.length > 0) {
       throw new Error(`Invalid props for ${constructPath}:\n- ${this.messages.join('\n- ')}`);

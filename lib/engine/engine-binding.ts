@@ -1,9 +1,9 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { ModerationJobResourceProperties } from '../job/moderation-job-contract';
 import type { PerImageWorkflowProps } from '../per-image/per-image-workflow-props';
+import type { TriggerEngine } from '../trigger/trigger-contract';
 
 /**
  * What an engine binds to (internal: not exported from the library). The pipeline and
@@ -14,12 +14,18 @@ import type { PerImageWorkflowProps } from '../per-image/per-image-workflow-prop
 export interface PipelineEngineContext {
   /** Where the engine adds its constructs (the pipeline). */
   readonly scope: Construct;
-  /** The trigger: its environment says how to moderate a manifest. */
-  readonly triggerFunction: lambda.Function;
   /** The trigger's role: it starts the engine's runs. */
   readonly triggerRole: iam.IRole;
   /** The pipeline's settings for a per-image workflow; the engine adds its own options. */
   readonly workflow: Omit<PerImageWorkflowProps, 'imagesPerSecond' | 'maxFailureShare' | 'timeout'>;
+}
+
+/** What a pipeline's engine added, and the trigger's engine setting. */
+export interface PipelineEngineBinding {
+  /** How the trigger moderates a manifest (its ENGINE variable). */
+  readonly triggerEngine: TriggerEngine;
+  /** The per-image workflow the trigger starts runs of, with engines perImage() and auto(). */
+  readonly perImageWorkflow?: sfn.IStateMachine;
 }
 
 /** A ModerationJob, as its engine sees it. */

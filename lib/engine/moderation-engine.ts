@@ -1,12 +1,11 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { PropErrors } from '../common/prop-errors';
 import { ModerationJobEngine } from '../job/moderation-job-contract';
 import { DEFAULT_IMAGES_PER_SECOND, DEFAULT_MAX_FAILURE_SHARE } from '../per-image/per-image-contract';
 import { PerImageWorkflow } from '../per-image/per-image-workflow';
 import { checkPerImageRunOptions } from '../per-image/validate-per-image-props';
-import { TriggerEngine, TriggerEngineEnvironment } from '../trigger/trigger-contract';
-import type { JobEngineBinding, JobEngineContext, PipelineEngineContext } from './engine-binding';
+import { TriggerEngine } from '../trigger/trigger-contract';
+import type { JobEngineBinding, JobEngineContext, PipelineEngineBinding, PipelineEngineContext } from './engine-binding';
 
 /**
  * Options of the per-image engine.
@@ -113,7 +112,7 @@ export abstract class ModerationEngine {
    *
    * @internal
    */
-  public abstract _bindPipeline(context: PipelineEngineContext): sfn.StateMachine | undefined;
+  public abstract _bindPipeline(context: PipelineEngineContext): PipelineEngineBinding;
 
   /**
    * Adds the problems of the engine as a ModerationJob's, named `${prop}.<option>`.
@@ -147,9 +146,8 @@ class BulkEngine extends ModerationEngine {
     // No options.
   }
 
-  public _bindPipeline(context: PipelineEngineContext): undefined {
-    context.triggerFunction.addEnvironment(TriggerEngineEnvironment.ENGINE, TriggerEngine.BULK);
-    return undefined;
+  public _bindPipeline(): PipelineEngineBinding {
+    return { triggerEngine: TriggerEngine.BULK };
   }
 
   public _checkJob(): void {
@@ -209,7 +207,7 @@ class WorkflowEngine extends ModerationEngine {
     checkPerImageRunOptions(errors, `${prop}.`, this.perImageOptions);
   }
 
-  public _bindPipeline(context: PipelineEngineContext): sfn.StateMachine {
+  public _bindPipeline(context: PipelineEngineContext): PipelineEngineBinding {
     const options = this.perImageOptions;
     const workflow = new PerImageWorkflow(context.scope, 'PerImage', {
       ...context.workflow,
@@ -218,9 +216,7 @@ class WorkflowEngine extends ModerationEngine {
       timeout: options.timeout ?? DEFAULT_PER_IMAGE_TIMEOUT,
     });
     workflow.stateMachine.grantStartExecution(context.triggerRole);
-    context.triggerFunction.addEnvironment(TriggerEngineEnvironment.ENGINE, this.spec.triggerEngine);
-    context.triggerFunction.addEnvironment(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, workflow.stateMachine.stateMachineArn);
-    return workflow.stateMachine;
+    return { triggerEngine: this.spec.triggerEngine, perImageWorkflow: workflow.stateMachine };
   }
 
   /**

@@ -1,8 +1,17 @@
+import { writeEnvironment, type Stringify } from '../common/contract/environment';
+
 /**
  * The contract between the ModerationJob custom resource (construct side) and its handlers
- * (lambda/moderation-job). Both sides import these names, so a rename cannot drift.
- * No CDK imports here: the handler bundle includes this file.
+ * (lambda/job): handler export names, property and attribute names. Both sides import them, so a
+ * rename cannot drift. No CDK imports here: the handler bundle includes this file. The handlers
+ * read no environment variables: everything comes in the resource properties. Their limits are
+ * the trigger's (lib/trigger/trigger-contract.ts checks), since both start the same jobs.
  */
+
+/** The export of the job bundle's index that the provider framework calls for every event. */
+export const ON_EVENT_HANDLER = 'onEvent';
+/** The export that the provider framework polls with `waitForCompletion`. */
+export const IS_COMPLETE_HANDLER = 'isComplete';
 
 /**
  * Properties of the ModerationJob custom resource, as the handlers receive them.
@@ -102,3 +111,22 @@ export const ModerationJobAttribute = {
   /** Final job (or per-image run) status, SUCCEEDED (only with WaitForCompletion 'true'). */
   STATUS: 'Status',
 } as const;
+
+/**
+ * The properties as the construct knows them: MinConfidence a number (maybe a token) and
+ * WaitForCompletion a boolean; `moderationJobProperties` writes them as CloudFormation strings.
+ */
+export type ModerationJobSettings = Omit<ModerationJobResourceProperties, 'MinConfidence' | 'WaitForCompletion'> & {
+  readonly MinConfidence?: number;
+  readonly WaitForCompletion: boolean;
+};
+
+/**
+ * The custom resource's properties: every value a string (what the handler receives from
+ * CloudFormation anyway), absent ones left out so a property added later changes no deployed
+ * resource. `stringify` keeps the construct's number tokens tokens.
+ */
+export function moderationJobProperties(settings: ModerationJobSettings, stringify?: Stringify): Record<string, string> {
+  const properties: Partial<Record<keyof ModerationJobResourceProperties, string | number | boolean>> = settings;
+  return writeEnvironment(properties, stringify);
+}

@@ -38,7 +38,9 @@ export interface ModerationJobProps {
   readonly outputBucket?: s3.IBucket;
 
   /**
-   * Key prefix in the output bucket; the job gets its own folder below it.
+   * Key prefix in the output bucket; the job gets its own folder below it. Up to 700 bytes in
+   * UTF-8 (counting the '/' added when it does not end in one), no whitespace, no leading '/'
+   * and no '//'.
    *
    * @default - the pipeline's output prefix, else 'results/'
    */

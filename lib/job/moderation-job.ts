@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,7 +7,15 @@ import { Construct } from 'constructs';
 import { ModerationEngine } from '../engine/moderation-engine';
 import { HandlerFunction } from '../common/handler-function';
 import { grantWithReason } from '../common/grants';
-import { ModerationJobAttribute, ModerationJobProperty, ModerationJobResourceProperties } from './moderation-job-contract';
+import { tokenAwareString } from '../common/token-string';
+import {
+  IS_COMPLETE_HANDLER,
+  ModerationJobAttribute,
+  moderationJobProperties,
+  ModerationJobProperty,
+  ModerationJobSettings,
+  ON_EVENT_HANDLER,
+} from './moderation-job-contract';
 import { createJobProvider } from './job-provider';
 import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
 import { grantReadJobStatus, grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
@@ -69,7 +77,7 @@ export class ModerationJob extends Construct {
     };
     const onEvent = new HandlerFunction(this, 'OnEvent', {
       ...handlerOptions,
-      exportName: 'onEvent',
+      exportName: ON_EVENT_HANDLER,
       description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
     });
     if (startsBulkJobs) {
@@ -88,7 +96,7 @@ export class ModerationJob extends Construct {
     }
     const isComplete = wait ? new HandlerFunction(this, 'IsComplete', {
       ...handlerOptions,
-      exportName: 'isComplete',
+      exportName: IS_COMPLETE_HANDLER,
       description: 'Checks whether the job of a ModerationJob custom resource has finished',
     }) : undefined;
     if (isComplete && startsBulkJobs) {
@@ -109,25 +117,24 @@ export class ModerationJob extends Construct {
       disableWaiterStateMachineLogging: wait ? false : undefined,
     });
 
-    const properties: ModerationJobResourceProperties = {
+    const properties: ModerationJobSettings = {
       ManifestBucket: props.manifestBucket.bucketName,
       ManifestKey: props.manifestKey,
       ManifestVersion: props.manifestVersion,
       OutputBucket: outputBucket.bucketName,
       OutputPrefix: outputPrefix,
       KmsKeyId: encryptionKey?.keyArn,
-      // CloudFormation hands custom resources strings; write the number as one here already.
-      MinConfidence: minConfidence === undefined ? undefined : Token.isUnresolved(minConfidence) ? Token.asString(minConfidence) : String(minConfidence),
+      MinConfidence: minConfidence,
       ProjectVersion: projectVersion,
       JobName: props.jobName,
       JobNamePrefix: pipeline?.jobNamePrefix,
-      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait ? 'true' : 'false',
+      [ModerationJobProperty.WAIT_FOR_COMPLETION]: wait,
       ...engineProperties,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::RekognitionModerationJob',
-      properties: withoutUndefined(properties),
+      properties: moderationJobProperties(properties, tokenAwareString),
     });
 
     this.jobId = this.resource.getAttString(ModerationJobAttribute.JOB_ID);
@@ -156,10 +163,6 @@ function stateMachineName(stateMachine: sfn.IStateMachine): string {
   return stateMachine instanceof sfn.StateMachine
     ? stateMachine.stateMachineName
     : Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
-}
-
-function withoutUndefined(values: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 function uniqueBuckets(buckets: s3.IBucket[]): s3.IBucket[] {

@@ -4,6 +4,7 @@ import type { JobEngineContext } from '../engine/engine-binding';
 import { ModerationEngine } from '../engine/moderation-engine';
 import type { ModerationJobProps } from './moderation-job-props';
 import { PropErrors } from '../common/prop-errors';
+import { jobNameProblem, minConfidenceProblem, outputPrefixProblem, projectVersionProblem } from '../trigger/trigger-contract';
 
 /** The job's engine: the given one, else the pipeline's, else bulk. */
 export function jobEngine(props: Pick<ModerationJobProps, 'engine' | 'pipeline'>): ModerationEngine {
@@ -26,12 +27,11 @@ export function validateJobProps(constructPath: string, props: ModerationJobProp
     errors.add('outputBucket is required when no pipeline is given');
   }
   errors.stringLength('manifestKey', props.manifestKey, 1, 1024);
-  errors.numberInRange('minConfidence', props.minConfidence, 0, 100);
-  errors.stringLength('projectVersion', props.projectVersion, 20, 2048);
-  errors.stringLength('jobName', props.jobName, 1, 64);
-  errors.stringMatching('jobName', props.jobName, /^[a-zA-Z0-9_.-]+$/, "may only contain letters, digits, '_', '.' and '-'");
-  errors.stringLength('outputPrefix', props.outputPrefix, 0, 700);
-  errors.stringMatching('outputPrefix', props.outputPrefix, /^\S*$/, 'must not contain whitespace (Rekognition S3KeyPrefix matches \\S*)');
+  // The handler reads the resource properties with the same checks (lib/trigger/trigger-contract.ts).
+  errors.satisfies('minConfidence', props.minConfidence, minConfidenceProblem);
+  errors.satisfies('projectVersion', props.projectVersion, projectVersionProblem);
+  errors.satisfies('jobName', props.jobName, jobNameProblem);
+  errors.satisfies('outputPrefix', props.outputPrefix, outputPrefixProblem);
   if (props.completionTimeout && !props.completionTimeout.isUnresolved()) {
     const seconds = props.completionTimeout.toSeconds();
     if (seconds < 60 || seconds > 3600) {

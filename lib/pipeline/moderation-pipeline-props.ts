@@ -65,6 +65,7 @@ export interface ModerationPipelineProps {
 
   /**
    * Key prefix under which new objects are treated as manifests. Use '' for the whole bucket.
+   * No leading '/' and no '//': the notification filter would never match an ordinary key.
    *
    * @default 'manifests/'
    */
@@ -81,7 +82,8 @@ export interface ModerationPipelineProps {
   /**
    * Key prefix in the output bucket. Every manifest gets its own folder below it, named after
    * the manifest key and a digest of bucket, key and version, so two manifests never write
-   * over each other. Up to 700 characters, no whitespace.
+   * over each other. Up to 700 bytes in UTF-8 (counting the '/' added when it does not end in
+   * one), no whitespace, no leading '/' and no '//'.
    *
    * @default 'results/'
    */

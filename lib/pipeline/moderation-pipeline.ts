@@ -1,4 +1,4 @@
-import { Annotations, Aws, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,9 +15,9 @@ import { createJobCompletedRule, JobCompletedRuleOptions } from '../events/job-c
 import { ModerationEngine } from '../engine/moderation-engine';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
-import { ManifestValidationEnvironment, TriggerEnvironment, TriggerTrackingEnvironment } from '../trigger/trigger-contract';
+import type { PipelineEngineBinding } from '../engine/engine-binding';
 import { JobTracking } from '../tracking/job-tracking';
-import { ManifestTrigger } from '../trigger/manifest-trigger';
+import { ManifestTrigger, type TriggerPipelineSettings } from '../trigger/manifest-trigger';
 import { createPipelineAlarms } from '../operations/pipeline-alarms';
 import { createPipelineDashboard } from '../operations/pipeline-dashboard';
 import { PipelineMetrics } from '../operations/pipeline-metrics';
@@ -138,15 +138,12 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? defaultUnexpectedErrorAttempts(props.maxReceiveCount),
       logRetention,
       removalPolicy,
-      jobEnvironment: this.jobEnvironment(props),
     });
     this.manifestQueue = trigger.queue;
     this.deadLetterQueue = trigger.deadLetterQueue;
     this.triggerFunction = trigger.function;
 
     this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
-    trigger.function.addEnvironment(ManifestValidationEnvironment.VALIDATE_MANIFESTS, String(props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests));
-    trigger.function.addEnvironment(ManifestValidationEnvironment.IMAGE_BUCKETS, Fn.join(',', this.imageBuckets.map((bucket) => bucket.bucketName)));
     grantRekognitionJobAccess(trigger.handler.role, {
       inputBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,
@@ -163,7 +160,9 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     const tracking = this.addTracking(props, trigger, logRetention, removalPolicy);
     this.trackingStateMachine = tracking.stateMachine;
     this.trackerFunction = tracking.tracker.function;
-    this.perImageStateMachine = this.addPerImageEngine(props, trigger, logRetention, removalPolicy);
+    const engineBinding = this.bindEngine(props, trigger, logRetention, removalPolicy);
+    this.perImageStateMachine = engineBinding.perImageWorkflow;
+    trigger.configure(this.triggerSettings(props, engineBinding));
     const operations = this.addOperations(props, tracking);
     this.metrics = operations.metrics;
     this.alarms = operations.alarms;
@@ -255,20 +254,23 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     return grant;
   }
 
-  private jobEnvironment(props: ModerationPipelineProps): Record<string, string> {
-    const environment: Record<string, string> = {
-      [TriggerEnvironment.OUTPUT_BUCKET]: this.outputBucket.bucketName,
-      [TriggerEnvironment.OUTPUT_PREFIX]: this.outputPrefix,
-      [TriggerEnvironment.KMS_KEY_ID]: this.encryptionKey.keyArn,
-      [TriggerEnvironment.JOB_NAME_PREFIX]: this.jobNamePrefix,
+  /** Everything the trigger handler reads, written into its environment by one call (trigger-contract.ts). */
+  private triggerSettings(props: ModerationPipelineProps, engineBinding: PipelineEngineBinding): TriggerPipelineSettings {
+    return {
+      settings: {
+        outputBucket: this.outputBucket.bucketName,
+        outputPrefix: this.outputPrefix,
+        kmsKeyId: this.encryptionKey.keyArn,
+        minConfidence: props.minConfidence,
+        projectVersion: props.projectVersion,
+        jobNamePrefix: this.jobNamePrefix,
+      },
+      trackingStateMachineArn: this.trackingStateMachine.stateMachineArn,
+      engine: engineBinding.triggerEngine,
+      perImageStateMachineArn: this.perImageStateMachine?.stateMachineArn,
+      validateManifests: props.validateManifests ?? PIPELINE_DEFAULTS.validateManifests,
+      imageBuckets: this.imageBuckets.map((bucket) => bucket.bucketName),
     };
-    if (props.minConfidence !== undefined) {
-      environment[TriggerEnvironment.MIN_CONFIDENCE] = Token.isUnresolved(props.minConfidence) ? Token.asString(props.minConfidence) : String(props.minConfidence);
-    }
-    if (props.projectVersion !== undefined) {
-      environment[TriggerEnvironment.PROJECT_VERSION] = props.projectVersion;
-    }
-    return environment;
   }
 
   /** One tracking execution per manifest, started by the trigger, publishing the completion event. */
@@ -286,7 +288,6 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       removalPolicy,
     });
     tracking.stateMachine.grantStartExecution(trigger.handler.role);
-    trigger.function.addEnvironment(TriggerTrackingEnvironment.TRACKING_STATE_MACHINE_ARN, tracking.stateMachine.stateMachineArn);
     return tracking;
   }
 
@@ -316,11 +317,10 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     return { metrics, alarms, dashboard };
   }
 
-  /** What the engine needs: the trigger's engine setting, and the per-image workflow with engines perImage() and auto(). */
-  private addPerImageEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine | undefined {
+  /** What the engine adds (the per-image workflow with engines perImage() and auto()) and tells the trigger. */
+  private bindEngine(props: ModerationPipelineProps, trigger: ManifestTrigger, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): PipelineEngineBinding {
     return this.engine._bindPipeline({
       scope: this,
-      triggerFunction: trigger.function,
       triggerRole: trigger.handler.role,
       workflow: {
         outputBucket: this.outputBucket,

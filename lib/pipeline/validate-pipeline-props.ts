@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
 import { PropErrors } from '../common/prop-errors';
+import { jobNamePrefixProblem, keyPrefixProblem, minConfidenceProblem, outputPrefixProblem, projectVersionProblem } from '../trigger/trigger-contract';
 
 /** Checks every prop at synth time; all problems are reported in one error. */
 export function validatePipelineProps(constructPath: string, props: ModerationPipelineProps): void {
@@ -10,15 +11,15 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
   const outputPrefix = props.outputPrefix ?? PIPELINE_DEFAULTS.outputPrefix;
   const maxReceiveCount = props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
 
-  errors.numberInRange('minConfidence', props.minConfidence, 0, 100);
-  errors.stringLength('projectVersion', props.projectVersion, 20, 2048);
+  // The trigger reads these settings with the same checks (lib/trigger/trigger-contract.ts).
+  errors.satisfies('minConfidence', props.minConfidence, minConfidenceProblem);
+  errors.satisfies('projectVersion', props.projectVersion, projectVersionProblem);
   errors.stringMatching('projectVersion', props.projectVersion, /^arn:aws[a-z-]*:rekognition:[a-z0-9-]+:\d{12}:project\/.+\/version\/.+\/\d+$/,
     'must be the ARN of a Rekognition project version (adapter), arn:aws:rekognition:<region>:<account>:project/<name>/version/<name>/<timestamp>');
   errors.stringLength('manifestPrefix', manifestPrefix, 0, 1024);
-  errors.stringLength('outputPrefix', outputPrefix, 0, 700);
-  errors.stringMatching('outputPrefix', outputPrefix, /^\S*$/, 'must not contain whitespace (Rekognition S3KeyPrefix matches \\S*)');
-  errors.stringLength('jobNamePrefix', props.jobNamePrefix, 0, 40);
-  errors.stringMatching('jobNamePrefix', props.jobNamePrefix, /^[a-zA-Z0-9_.-]*$/, "may only contain letters, digits, '_', '.' and '-'");
+  errors.satisfies('manifestPrefix', manifestPrefix, keyPrefixProblem);
+  errors.satisfies('outputPrefix', outputPrefix, outputPrefixProblem);
+  errors.satisfies('jobNamePrefix', props.jobNamePrefix, jobNamePrefixProblem);
   errors.numberInRange('triggerBatchSize', props.triggerBatchSize, 1, 10, true);
   errors.numberInRange('triggerMaxConcurrency', props.triggerMaxConcurrency, 2, 1000, true);
   errors.numberInRange('maxReceiveCount', props.maxReceiveCount, 5, 1000, true);
@@ -64,6 +65,15 @@ function validateBuckets(errors: PropErrors, props: ModerationPipelineProps, man
   const sameBucket = props.inputBucket !== undefined && props.outputBucket !== undefined
     && (props.inputBucket === props.outputBucket
       || (!Token.isUnresolved(props.inputBucket.bucketName) && props.inputBucket.bucketName === props.outputBucket.bucketName));
+  if (sameBucket) {
+    // Only concrete prefixes can be proven apart; results under the manifest prefix would start jobs without end.
+    for (const [prop, value] of [['manifestPrefix', manifestPrefix], ['outputPrefix', outputPrefix]]) {
+      if (Token.isUnresolved(value)) {
+        errors.add(`${prop} must be a concrete string, not a token, when inputBucket and outputBucket are the same bucket: `
+          + `it is checked at synth not to overlap the other prefix, or results would start new jobs (given ${value})`);
+      }
+    }
+  }
   if (sameBucket && !Token.isUnresolved(manifestPrefix) && !Token.isUnresolved(outputPrefix)
     && (outputPrefix.startsWith(manifestPrefix) || manifestPrefix.startsWith(outputPrefix))) {
     errors.add(`outputPrefix ('${outputPrefix}') and manifestPrefix ('${manifestPrefix}') must not overlap when inputBucket and outputBucket are the same bucket, or results would start new jobs`);

@@ -7,7 +7,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
-import { TriggerEnvironment } from './trigger-contract';
+import { tokenAwareString } from '../common/token-string';
+import { TRIGGER_HANDLER, triggerEnvironment, type TriggerSettings } from './trigger-contract';
+
+/** What the pipeline configures the trigger with; the trigger adds its own dead-letter queue and attempts. */
+export type TriggerPipelineSettings = Omit<TriggerSettings, 'deadLetterQueueUrl' | 'unexpectedErrorAttempts'>;
 
 export interface ManifestTriggerProps {
   readonly encryptionKey: kms.IKey;
@@ -18,8 +22,6 @@ export interface ManifestTriggerProps {
   readonly unexpectedErrorAttempts: number;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** The job settings the handler passes to StartMediaAnalysisJob, as environment variables. */
-  readonly jobEnvironment: Record<string, string>;
 }
 
 /** Manifest events queue (with its dead-letter queue) feeding the function that starts jobs. */
@@ -27,9 +29,11 @@ export class ManifestTrigger extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly handler: HandlerFunction;
+  private readonly unexpectedErrorAttempts: number;
 
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
+    this.unexpectedErrorAttempts = props.unexpectedErrorAttempts;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -49,15 +53,11 @@ export class ManifestTrigger extends Construct {
 
     this.handler = new HandlerFunction(this, 'Handler', {
       asset: 'trigger',
+      exportName: TRIGGER_HANDLER,
       description: 'Starts a Rekognition bulk moderation job for each new manifest',
       timeout: props.timeout,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      environment: {
-        ...props.jobEnvironment,
-        [TriggerEnvironment.DEAD_LETTER_QUEUE_URL]: this.deadLetterQueue.queueUrl,
-        [TriggerEnvironment.UNEXPECTED_ERROR_ATTEMPTS]: String(props.unexpectedErrorAttempts),
-      },
     });
 
     this.handler.function.addEventSource(new eventSources.SqsEventSource(this.queue, {
@@ -72,6 +72,21 @@ export class ManifestTrigger extends Construct {
       actions: ['sqs:SendMessage'],
       resources: [this.deadLetterQueue.queueArn],
     }));
+  }
+
+  /**
+   * Writes the handler's whole environment through the contract, once the pipeline knows every
+   * setting (the workflows the trigger starts are built after it).
+   */
+  public configure(settings: TriggerPipelineSettings): void {
+    const environment = triggerEnvironment({
+      ...settings,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      unexpectedErrorAttempts: this.unexpectedErrorAttempts,
+    }, tokenAwareString);
+    for (const [name, value] of Object.entries(environment)) {
+      this.function.addEnvironment(name, value);
+    }
   }
 
   public get function(): lambda.Function {

@@ -116,6 +116,8 @@ function tracker() {
 const CONFIG: TriggerConfig = {
   settings: { outputBucket: RESULTS, outputPrefix: 'results/', jobNamePrefix: 'moderation-', minConfidence: MIN_CONFIDENCE },
   unexpectedErrorAttempts: 5,
+  engine: 'per-image',
+  validateManifests: true,
 };
 
 /** The execution input the trigger sends for a manifest (start-per-image.ts). */

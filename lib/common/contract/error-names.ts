@@ -77,6 +77,8 @@ export const HandlerErrorName = {
   INVALID_INPUT: 'InvalidInputError',
   /** A read of an S3 object was cut off mid-stream: worth retrying. */
   READ_INTERRUPTED: 'ReadInterruptedError',
+  /** The job or per-image run of a ModerationJob failed, or could not be started or read. */
+  MODERATION_JOB_FAILED: 'ModerationJobFailed',
 } as const;
 export type HandlerErrorName = typeof HandlerErrorName[keyof typeof HandlerErrorName];
 
@@ -90,6 +92,7 @@ export const PERMANENT_HANDLER_ERRORS: readonly HandlerErrorName[] = [
   HandlerErrorName.MALFORMED_OUTPUT,
   HandlerErrorName.MALFORMED_FILE,
   HandlerErrorName.INVALID_INPUT,
+  HandlerErrorName.MODERATION_JOB_FAILED,
 ];
 
 /** The handler errors worth retrying. */

@@ -86,7 +86,7 @@ test('the same event delivered twice: one job and one tracking execution', async
   expect(fateOf(local, 'manifests/twice.jsonl').kind).toBe('job');
 });
 
-test('the same event again after a redeploy changed minConfidence: the first job stays the one fate; the mismatch only adds an error report beside it', async () => {
+test('the same event again after a redeploy changed minConfidence: the first job stays the one fate; the mismatch is acknowledged with a WARN, nothing written or published', async () => {
   const local = pipeline();
   await uploadManifest(local, 'manifests/redeployed.jsonl', [ref(local.inputBucket, 'images/explicit.jpg')]);
   const body = local.queue.messages[0].body;
@@ -97,15 +97,18 @@ test('the same event again after a redeploy changed minConfidence: the first job
 
   expect(second!.response).toEqual({ batchItemFailures: [] });
   expect(local.rekognition.calls.failed('StartMediaAnalysisJob', 'IdempotentParameterMismatchException')).toHaveLength(1);
-  // The rejection's tracking execution has the job's name but another input: Step Functions refuses it.
-  expect(local.aws.refusedStarts).toHaveLength(1);
+  // No second tracking execution (not even a refused one): no second event for the manifest version.
+  expect(local.aws.executions).toHaveLength(1);
+  expect(local.aws.refusedStarts).toHaveLength(0);
   const fate = fateOf(local, 'manifests/redeployed.jsonl');
   expect(fate.kind).toBe('job');
   const detail = await completionOf(local, fate);
   expect(detail.status).toBe('SUCCEEDED');
-  // What the user also finds in the job's folder: an error report for the same manifest version.
-  const report = JSON.parse(await local.read(`s3://${local.outputBucket}/${detail.output.prefix}/error-report.json`));
-  expect(report).toMatchObject({ errorCode: 'IdempotentParameterMismatchException', token: detail.token });
+  // The job's folder holds its results only: no stray error report beside them.
+  await expect(local.read(`s3://${local.outputBucket}/${detail.output.prefix}/error-report.json`)).rejects.toThrow();
+  expect(second!.logs.filter((line) => line.outcome === 'already-started')).toEqual([
+    expect.objectContaining({ level: 'WARN', token: detail.token, errorCode: 'IdempotentParameterMismatchException' }),
+  ]);
 });
 
 test('two versions of one key: two jobs and two tracking executions, one per version', async () => {

@@ -75,7 +75,6 @@ test.each([
   'InvalidParameterException',
   'AccessDeniedException',
   'ResourceNotFoundException',
-  'IdempotentParameterMismatchException',
 ])('permanent %s from StartMediaAnalysisJob: error report and FAILED event, message acknowledged', async (exception) => {
   const local = pipeline();
   const key = `manifests/permanent-${exception}.jsonl`;

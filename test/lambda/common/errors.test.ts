@@ -9,7 +9,9 @@ import {
   ResourceNotReadyException,
   ThrottlingException,
 } from '@aws-sdk/client-rekognition';
-import { classifyError, ErrorClass, errorCode, retryDelaySeconds } from '../../../lambda/common/errors';
+import { ConfigError } from '../../../lib/common/contract/environment';
+import { HandlerErrorName } from '../../../lib/common/contract/error-names';
+import { classifyError, ErrorClass, errorCode, HandlerError, retryDelaySeconds } from '../../../lambda/common/errors';
 import { InvalidJobRequestError } from '../../../lambda/common/job-request';
 
 const metadata = { $metadata: { httpStatusCode: 400, attempts: 1 } };
@@ -44,7 +46,9 @@ describe('classifyError', () => {
     ['AccessDeniedException', new AccessDeniedException({ message: 'x', ...metadata }), 'permanent'],
     ['ResourceNotFoundException', serviceError('ResourceNotFoundException'), 'permanent'],
     ['IdempotentParameterMismatchException', new IdempotentParameterMismatchException({ message: 'x', ...metadata }), 'permanent'],
-    ['an invalid request field', new InvalidJobRequestError('JobName', 'a b', 'valid'), 'permanent'],
+    ['an invalid request field', new InvalidJobRequestError('JobName', 'a b', 'must be valid'), 'permanent'],
+    ['a function deployed with unusable settings', new ConfigError('OUTPUT_PREFIX', 'must not contain whitespace'), 'permanent'],
+    ['a job that failed', new HandlerError(HandlerErrorName.MODERATION_JOB_FAILED, 'failed'), 'permanent'],
     ['an unknown service error', serviceError('SomethingNew'), 'unexpected'],
     ['a programming error', new TypeError('undefined is not a function'), 'unexpected'],
     ['a thrown string', 'boom', 'unexpected'],

@@ -168,7 +168,10 @@ describe('buildStartRequest', () => {
     ['Input.S3Object.Bucket', { ...MANIFEST, bucket: 'ab' }, SETTINGS, TOKEN, 'job', '"ab"'],
     ['Input.S3Object.Version', { ...MANIFEST, version: '' }, SETTINGS, TOKEN, 'job', '""'],
     ['OutputConfig.S3Bucket', MANIFEST, { ...SETTINGS, outputBucket: 'bad bucket' }, TOKEN, 'job', '"bad bucket"'],
-    ['OutputConfig.S3KeyPrefix', MANIFEST, { ...SETTINGS, outputPrefix: 'my results/' }, TOKEN, 'job', 'my results/'],
+    ['OutputPrefix', MANIFEST, { ...SETTINGS, outputPrefix: 'my results/' }, TOKEN, 'job', 'my results/'],
+    // 361 characters but 721 bytes: the limit is in bytes, as Rekognition counts S3KeyPrefix.
+    ['OutputPrefix', MANIFEST, { ...SETTINGS, outputPrefix: `${'é'.repeat(360)}/` }, TOKEN, 'job', 'is 721 bytes'],
+    ['OutputPrefix', MANIFEST, { ...SETTINGS, outputPrefix: '/results/' }, TOKEN, 'job', "must not start with '/'"],
     ['KmsKeyId', MANIFEST, { ...SETTINGS, kmsKeyId: 'alias/my key' }, TOKEN, 'job', '"alias/my key"'],
   ];
 

@@ -218,7 +218,7 @@ describe('errors', () => {
     ['MinConfidence', 'abc', 'MinConfidence must be a number from 0 to 100 (given "abc")'],
     ['MinConfidence', '101', 'MinConfidence must be a number from 0 to 100 (given "101")'],
     ['WaitForCompletion', 'maybe', `WaitForCompletion must be 'true' or 'false' (given "maybe")`],
-    ['OutputBucket', 'x', 'OutputBucket: Invalid OutputConfig.S3Bucket: must be 3-255 characters of [0-9A-Za-z._-] (given "x")'],
+    ['OutputBucket', 'x', 'OutputBucket: Invalid OutputConfig.S3Bucket: must be a bucket name: 3-255 characters of [0-9A-Za-z._-] (given "x")'],
     ['ProjectVersion', 'too-short', 'ProjectVersion: Invalid DetectModerationLabels.ProjectVersion: must be an adapter ARN of 20-2048 characters (given "too-short")'],
   ])('fails if %s is %j, naming the property and the value, without calling Rekognition', async (name, value, message) => {
     await expect(handleOnEvent(createEvent({ ...MINIMAL_PROPERTIES, [name]: value }), new FakeRuntime().runtime))

@@ -1,3 +1,5 @@
+import { HandlerErrorName } from '../../../lib/common/contract/error-names';
+import { classifyError, HandlerError } from '../../../lambda/common/errors';
 import { canonicalProperties, InvalidPropertiesError, parseProperties } from '../../../lambda/job/properties';
 import { ModerationJobProperty } from '../../../lib/job/moderation-job-contract';
 import { ADAPTER_ARN, FULL_PROPERTIES, MINIMAL_PROPERTIES } from './fixtures';
@@ -80,10 +82,14 @@ describe('parseProperties', () => {
   });
 
   test.each([
-    ['with whitespace', 'with space/'],
-    ['longer than 700 characters', '/'.padStart(701, 'a')],
-  ])('fails if OutputPrefix is %s', (_case, value) => {
-    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`OutputPrefix must be at most 700 characters without whitespace (given ${JSON.stringify(value).slice(0, 40)}`);
+    ['with whitespace', 'with space/', 'must not contain whitespace'],
+    ['longer than 700 bytes', '/'.padStart(701, 'a'), 'must be at most 700 bytes in UTF-8 (is 701 bytes)'],
+    ['361 characters but 721 bytes', `${'é'.repeat(360)}/`, 'must be at most 700 bytes in UTF-8 (is 721 bytes)'],
+    ['starting with a slash', '/results/', "must not start with '/'"],
+    ['holding a double slash', 'results//', "must not contain '//'"],
+  ])('fails if OutputPrefix is %s, by the check the construct runs at synth', (_case, value, problem) => {
+    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`OutputPrefix ${problem}`);
+    expect(problemsOf({ ...MINIMAL_PROPERTIES, OutputPrefix: value })).toContain(`(given ${JSON.stringify(value).slice(0, 40)}`);
   });
 
   test.each([['', ''], ['results/', 'results/'], ['results', 'results/'], ['a/b', 'a/b/']])('reads OutputPrefix %j as %j (a folder, like the trigger)', (given, expected) => {
@@ -135,5 +141,15 @@ describe('canonicalProperties', () => {
   test('sorts keys and tells different values apart', () => {
     expect(canonicalProperties({ b: '1', a: { d: '2', c: ['x'] } })).toBe('{"a":{"c":["x"],"d":"2"},"b":"1"}');
     expect(canonicalProperties({ ...MINIMAL_PROPERTIES, OutputPrefix: 'a/' })).not.toBe(canonicalProperties(MINIMAL_PROPERTIES));
+  });
+});
+
+describe('InvalidPropertiesError', () => {
+  test('is a HandlerError with a stable name that the classifier deems permanent', () => {
+    const error = new InvalidPropertiesError(['OutputBucket is required']);
+
+    expect(error).toBeInstanceOf(HandlerError);
+    expect(error.name).toBe(HandlerErrorName.INVALID_INPUT);
+    expect(classifyError(error)).toBe('permanent');
   });
 });

@@ -1,7 +1,10 @@
+import { ConfigError } from '../../../lib/common/contract/environment';
+import { triggerEnvironment } from '../../../lib/trigger/trigger-contract';
 import { loadConfig } from '../../../lambda/trigger/config';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ADAPTER = 'arn:aws:rekognition:us-east-1:111122223333:project/moderation/version/v1/1700000000000';
+const SM_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:Tracking';
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/manifest-events-dlq';
 
 const FULL = {
@@ -28,20 +31,37 @@ describe('loadConfig', () => {
       },
       deadLetterQueueUrl: DLQ_URL,
       unexpectedErrorAttempts: 7,
+      engine: 'bulk',
+      validateManifests: true,
     });
   });
 
-  test('needs only the output bucket: no prefix, no key, Rekognition defaults, 5 unexpected attempts', () => {
+  test("needs only the output bucket: the construct's default prefixes, no key, Rekognition defaults, 5 unexpected attempts, bulk, validation on", () => {
     expect(loadConfig({ OUTPUT_BUCKET: 'moderation-results' })).toEqual({
-      settings: { outputBucket: 'moderation-results', outputPrefix: '', jobNamePrefix: '' },
+      settings: { outputBucket: 'moderation-results', outputPrefix: 'results/', jobNamePrefix: 'moderation-' },
       unexpectedErrorAttempts: 5,
+      engine: 'bulk',
+      validateManifests: true,
     });
   });
 
-  test('treats empty variables as absent', () => {
-    const config = loadConfig({ OUTPUT_BUCKET: 'b-1', KMS_KEY_ID: '', MIN_CONFIDENCE: '', PROJECT_VERSION: '', DEAD_LETTER_QUEUE_URL: '', UNEXPECTED_ERROR_ATTEMPTS: '' });
+  test('treats empty optional variables as absent, and empty prefixes as no prefix', () => {
+    const config = loadConfig({
+      OUTPUT_BUCKET: 'b-1', OUTPUT_PREFIX: '', JOB_NAME_PREFIX: '', KMS_KEY_ID: '', MIN_CONFIDENCE: '', PROJECT_VERSION: '', DEAD_LETTER_QUEUE_URL: '', UNEXPECTED_ERROR_ATTEMPTS: '',
+    });
 
-    expect(config).toEqual({ settings: { outputBucket: 'b-1', outputPrefix: '', jobNamePrefix: '' }, unexpectedErrorAttempts: 5 });
+    expect(config).toEqual({ settings: { outputBucket: 'b-1', outputPrefix: '', jobNamePrefix: '' }, unexpectedErrorAttempts: 5, engine: 'bulk', validateManifests: true });
+  });
+
+  test('reads back what the construct writes: triggerEnvironment and readTriggerSettings are inverses', () => {
+    const settings = loadConfig({ ...FULL, TRACKING_STATE_MACHINE_ARN: SM_ARN, ENGINE: 'auto', PER_IMAGE_STATE_MACHINE_ARN: SM_ARN, VALIDATE_MANIFESTS: 'false', IMAGE_BUCKETS: 'a-1,b-2' });
+
+    expect(loadConfig(triggerEnvironment(settings))).toEqual(settings);
+  });
+
+  test('throws ConfigError, the name the classifier deems permanent', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(expect.objectContaining({ name: 'ConfigError', variable: 'OUTPUT_BUCKET' }));
   });
 
   test("adds the missing '/' to an output prefix, so manifest folders sit below it", () => {
@@ -50,15 +70,20 @@ describe('loadConfig', () => {
 
   test.each([
     ['OUTPUT_BUCKET', undefined, /OUTPUT_BUCKET is required/],
-    ['OUTPUT_BUCKET', 'no', /OUTPUT_BUCKET is invalid.*"no"/],
-    ['OUTPUT_PREFIX', 'my results/', /OUTPUT_PREFIX must be .* without whitespace \(given "my results\/"\)/],
-    ['OUTPUT_PREFIX', 'p'.repeat(701), /OUTPUT_PREFIX must be at most 700 bytes/],
-    ['KMS_KEY_ID', 'alias/my key', /KMS_KEY_ID is invalid.*"alias\/my key"/],
-    ['MIN_CONFIDENCE', 'high', /MIN_CONFIDENCE must be a number \(given "high"\)/],
-    ['MIN_CONFIDENCE', '101', /MIN_CONFIDENCE is invalid.*0 to 100.*101/],
-    ['PROJECT_VERSION', 'arn:short', /PROJECT_VERSION is invalid.*"arn:short"/],
+    ['OUTPUT_BUCKET', 'no', /OUTPUT_BUCKET must be a bucket name.*\(given "no"\)/],
+    ['OUTPUT_PREFIX', 'my results/', /OUTPUT_PREFIX must not contain whitespace .*\(given "my results\/"\)/],
+    ['OUTPUT_PREFIX', 'p'.repeat(701), /OUTPUT_PREFIX must be at most 700 bytes in UTF-8 \(is 702 bytes\)/],
+    ['OUTPUT_PREFIX', `${'é'.repeat(360)}/`, /OUTPUT_PREFIX must be at most 700 bytes in UTF-8 \(is 721 bytes\)/],
+    ['OUTPUT_PREFIX', '/results/', /OUTPUT_PREFIX must not start with '\/'/],
+    ['OUTPUT_PREFIX', 'results//', /OUTPUT_PREFIX must not contain '\/\/'/],
+    ['KMS_KEY_ID', 'alias/my key', /KMS_KEY_ID must be a key id.*\(given "alias\/my key"\)/],
+    ['MIN_CONFIDENCE', 'high', /MIN_CONFIDENCE must be a number from 0 to 100 \(given "high"\)/],
+    ['MIN_CONFIDENCE', '101', /MIN_CONFIDENCE must be a number from 0 to 100 \(given "101"\)/],
+    ['PROJECT_VERSION', 'arn:short', /PROJECT_VERSION must be an adapter ARN.*\(given "arn:short"\)/],
     ['JOB_NAME_PREFIX', 'moderation job-', /JOB_NAME_PREFIX must be .*\(given "moderation job-"\)/],
     ['JOB_NAME_PREFIX', 'j'.repeat(41), /JOB_NAME_PREFIX must be at most 40 characters/],
+    ['ENGINE', 'bulk-analysis', /ENGINE must be 'bulk', 'per-image', 'auto' \(given "bulk-analysis"\)/],
+    ['TRACKING_STATE_MACHINE_ARN', 'arn:aws:states:x', /TRACKING_STATE_MACHINE_ARN must be a state machine ARN \(given "arn:aws:states:x"\)/],
     ['DEAD_LETTER_QUEUE_URL', 'not a url', /DEAD_LETTER_QUEUE_URL must be a queue URL \(given "not a url"\)/],
     ['UNEXPECTED_ERROR_ATTEMPTS', '0', /UNEXPECTED_ERROR_ATTEMPTS must be a whole number of at least 1 \(given "0"\)/],
     ['UNEXPECTED_ERROR_ATTEMPTS', '2.5', /UNEXPECTED_ERROR_ATTEMPTS must be a whole number/],
@@ -78,10 +103,10 @@ describe('loadConfig: manifest validation', () => {
     expect(loadConfig({ ...FULL, VALIDATE_MANIFESTS: 'true' }).validateManifests).toBe(true);
   });
 
-  test('leaves both out when unset or empty: validation on, buckets not checked', () => {
+  test('validates manifests and leaves buckets unchecked when both are unset or empty', () => {
     for (const env of [FULL, { ...FULL, VALIDATE_MANIFESTS: '', IMAGE_BUCKETS: '' }, { ...FULL, IMAGE_BUCKETS: ' , ' }]) {
       const config = loadConfig(env);
-      expect(config).not.toHaveProperty('validateManifests');
+      expect(config.validateManifests).toBe(true);
       expect(config).not.toHaveProperty('imageBuckets');
     }
   });
@@ -89,8 +114,8 @@ describe('loadConfig: manifest validation', () => {
   test.each([
     ['VALIDATE_MANIFESTS', 'yes', /VALIDATE_MANIFESTS must be 'true' or 'false' \(given "yes"\)/],
     ['VALIDATE_MANIFESTS', 'TRUE', /VALIDATE_MANIFESTS must be 'true' or 'false'/],
-    ['IMAGE_BUCKETS', 'images-bucket,my images', /IMAGE_BUCKETS must be comma-separated bucket names \(given "my images" in "images-bucket,my images"\)/],
-    ['IMAGE_BUCKETS', 's3://images-bucket', /IMAGE_BUCKETS must be comma-separated bucket names/],
+    ['IMAGE_BUCKETS', 'images-bucket,my images', /IMAGE_BUCKETS must be a bucket name.* \(given "my images" in "images-bucket,my images"\)/],
+    ['IMAGE_BUCKETS', 's3://images-bucket', /IMAGE_BUCKETS must be a bucket name/],
   ])('fails if %s is %p, naming the variable', (variable, value, message) => {
     expect(() => loadConfig({ ...FULL, [variable]: value })).toThrow(message);
   });

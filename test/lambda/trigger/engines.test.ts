@@ -138,6 +138,6 @@ test('a throttled per-image start keeps the message for a delayed retry', async 
 });
 
 test('the engine and the per-image workflow are checked once, when the configuration is read', () => {
-  expect(() => config('fastest')).toThrow(/ENGINE must be 'bulk', 'per-image' or 'auto' \(given "fastest"\)/);
-  expect(() => loadConfig({ OUTPUT_BUCKET: 'results-bucket', ENGINE: 'auto' })).toThrow(/PER_IMAGE_STATE_MACHINE_ARN must be a state machine ARN with engine 'auto'/);
+  expect(() => config('fastest')).toThrow(/ENGINE must be 'bulk', 'per-image', 'auto' \(given "fastest"\)/);
+  expect(() => loadConfig({ OUTPUT_BUCKET: 'results-bucket', ENGINE: 'auto' })).toThrow(/PER_IMAGE_STATE_MACHINE_ARN is required with engine 'auto'/);
 });

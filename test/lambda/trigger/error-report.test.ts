@@ -65,7 +65,6 @@ describe('errorAdvice', () => {
     'InvalidParameterException',
     'AccessDeniedException',
     'ResourceNotFoundException',
-    'IdempotentParameterMismatchException',
     'InvalidJobRequest',
   ];
 

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { RekognitionClient, RekognitionServiceException, StartMediaAnalysisJobCommand } from '@aws-sdk/client-rekognition';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/trigger';
@@ -242,7 +243,6 @@ describe('rejecting permanent failures', () => {
     'InvalidParameterException',
     'AccessDeniedException',
     'ResourceNotFoundException',
-    'IdempotentParameterMismatchException',
   ])('writes an error report for %s and acknowledges the message', async (code) => {
     rekognition.on(StartMediaAnalysisJobCommand).rejects(serviceError(code));
     const event = sqsEvent(sqsRecord(s3EventBody({ bucket: 'manifest-bucket', key: 'in/batch 1.jsonl', versionId: 'v-9' })));
@@ -294,6 +294,39 @@ describe('rejecting permanent failures', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
     expect(logs.withOutcome('retry')).toEqual([expect.objectContaining({ errorCode: 'AccessDenied' })]);
+  });
+});
+
+describe('a manifest version whose job was started with other settings', () => {
+  // A redeploy changed the job settings, then S3 redelivered the event: the same token with other
+  // parameters. The first job is the manifest's one fate.
+  test('acknowledges IdempotentParameterMismatchException with a WARN naming the token, writing no error report', async () => {
+    rekognition.on(StartMediaAnalysisJobCommand).rejects(serviceError('IdempotentParameterMismatchException'));
+    const event = sqsEvent(sqsRecord(s3EventBody({ bucket: 'manifest-bucket', key: 'in/batch.jsonl', versionId: 'v-2' })));
+
+    const response = await handler(event);
+
+    const token = sha256('manifest-bucket', 'in/batch.jsonl', 'v:v-2');
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(logs.withOutcome('rejected')).toEqual([]);
+    expect(logs.withOutcome('already-started')).toEqual([expect.objectContaining({
+      level: 'WARN',
+      token,
+      errorCode: 'IdempotentParameterMismatchException',
+      message: expect.stringMatching(/already started .* other settings/),
+    })]);
+  });
+});
+
+describe('logging', () => {
+  test('writes the stage, request id and cold start on every line of an invocation', async () => {
+    await handler(sqsEvent(sqsRecord(s3EventBody({ key: 'logged.jsonl' }))), { awsRequestId: 'request-7' } as Context);
+
+    const lines = logs.lines();
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatchObject({ stage: 'trigger', requestId: 'request-7', coldStart: expect.any(Boolean) });
   });
 });
 

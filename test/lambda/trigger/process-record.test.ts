@@ -19,6 +19,8 @@ let logs: CapturedLogs;
 const CONFIG: TriggerConfig = {
   settings: { outputBucket: 'moderation-results', outputPrefix: 'results/', jobNamePrefix: 'm-' },
   unexpectedErrorAttempts: 5,
+  engine: 'bulk',
+  validateManifests: true,
 };
 
 function context(config: TriggerConfig = CONFIG, batch: BatchState = { capacityExhausted: false }) {

@@ -20,6 +20,8 @@ const job: JobIdentity = {
 const config: TriggerConfig = {
   settings: { outputBucket: 'moderation-results', outputPrefix: 'results/', jobNamePrefix: 'moderation-', minConfidence: 60 },
   unexpectedErrorAttempts: 5,
+  engine: 'per-image',
+  validateManifests: true,
 };
 
 function sfnError(name: string, status = 400): Error {

@@ -32,11 +32,14 @@ function problems(fn: () => unknown): string[] {
 describe('ModerationJob props validation', () => {
   test.each<[string, JobOptions, RegExp]>([
     ['neither outputBucket nor pipeline is given', { withOutputBucket: false }, /outputBucket is required when no pipeline is given/],
-    ['minConfidence is 101', { minConfidence: 101 }, /minConfidence must be a number between 0 and 100 \(given 101\)/],
-    ['minConfidence is negative', { minConfidence: -0.5 }, /minConfidence must be a number between 0 and 100 \(given -0\.5\)/],
-    ['jobName has spaces', { jobName: 'my moderation job' }, /jobName may only contain letters, digits, '_', '\.' and '-' \(given 'my moderation job'\)/],
-    ['jobName is longer than 64 characters', { jobName: 'j'.repeat(65) }, /jobName must be 1 to 64 characters long \(given 65 characters/],
-    ['jobName is empty', { jobName: '' }, /jobName must be 1 to 64 characters long \(given 0 characters/],
+    ['minConfidence is 101', { minConfidence: 101 }, /minConfidence must be a number from 0 to 100 \(given 101\)/],
+    ['minConfidence is negative', { minConfidence: -0.5 }, /minConfidence must be a number from 0 to 100 \(given -0\.5\)/],
+    ['jobName has spaces', { jobName: 'my moderation job' }, /jobName must be 1 to 64 characters of letters, digits, '_', '\.' and '-' \(given 'my moderation job'\)/],
+    ['jobName is longer than 64 characters', { jobName: 'j'.repeat(65) }, /jobName must be 1 to 64 characters .*\(given 'j{37}\.\.\.'\)/],
+    ['jobName is empty', { jobName: '' }, /jobName must be 1 to 64 characters .*\(given ''\)/],
+    // The limit the handler applies to OutputPrefix, in bytes: 361 characters, 721 bytes.
+    ['outputPrefix is 721 bytes', { outputPrefix: `${'é'.repeat(360)}/` }, /outputPrefix must be at most 700 bytes in UTF-8 \(is 721 bytes\)/],
+    ['outputPrefix starts with a slash', { outputPrefix: '/deploy/' }, /outputPrefix must not start with '\/' .*\(given '\/deploy\/'\)/],
     ['manifestKey is empty', { manifestKey: '' }, /manifestKey must be 1 to 1024 characters long \(given 0 characters/],
     ['outputPrefix has whitespace', { outputPrefix: 'deploy time/' }, /outputPrefix must not contain whitespace.*\(given 'deploy time\/'\)/],
     ['completionTimeout is over 1 hour', { waitForCompletion: true, completionTimeout: Duration.minutes(61) },

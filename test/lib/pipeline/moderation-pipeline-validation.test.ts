@@ -2,6 +2,7 @@ import { App, CfnParameter, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModerationPipeline, ModerationPipelineProps } from '../../../lib';
+import { readTriggerSettings } from '../../../lib/trigger/trigger-contract';
 import { logicalId, resourceProperties } from '../../support/synth-helpers';
 
 /** Builds a pipeline in a new stack; `props` may create what it needs in that stack. */
@@ -11,6 +12,15 @@ function build(props: ModerationPipelineProps | ((stack: Stack) => ModerationPip
   return { stack, pipeline };
 }
 
+function throws(action: () => unknown): boolean {
+  try {
+    action();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Escapes a literal for use in a RegExp. */
 function literal(text: string): RegExp {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -18,19 +28,25 @@ function literal(text: string): RegExp {
 
 describe('ModerationPipeline props validation', () => {
   test.each<[string, ModerationPipelineProps, RegExp]>([
-    ['minConfidence is above 100', { minConfidence: 101 }, /minConfidence must be a number between 0 and 100 \(given 101\)/],
-    ['minConfidence is negative', { minConfidence: -1 }, /minConfidence must be a number between 0 and 100 \(given -1\)/],
+    ['minConfidence is above 100', { minConfidence: 101 }, /minConfidence must be a number from 0 to 100 \(given 101\)/],
+    ['minConfidence is negative', { minConfidence: -1 }, /minConfidence must be a number from 0 to 100 \(given -1\)/],
     ['minConfidence is NaN', { minConfidence: NaN }, /minConfidence .*\(given NaN\)/],
     ['projectVersion is not a project version ARN', { projectVersion: 'arn:aws:rekognition:eu-west-1:123456789012:project/moderation/1700000000000' },
       /projectVersion must be the ARN of a Rekognition project version.*\(given 'arn:aws:rekognition:eu-west-1:123456789012:project\/moderation\/1700000000000'\)/],
     ['projectVersion is a name, not an ARN', { projectVersion: 'my-adapter' }, /projectVersion .*\(given .*'my-adapter'\)/],
     ['outputPrefix contains whitespace', { outputPrefix: 'mod results/' }, /outputPrefix must not contain whitespace.*\(given 'mod results\/'\)/],
     ['outputPrefix contains a tab', { outputPrefix: 'results\t/' }, /outputPrefix must not contain whitespace/],
-    ['outputPrefix is longer than 700 characters', { outputPrefix: `${'r'.repeat(700)}/` }, /outputPrefix must be 0 to 700 characters long \(given 701 characters: 'r{37}\.\.\.'\)/],
+    ['outputPrefix is longer than 700 bytes', { outputPrefix: `${'r'.repeat(700)}/` }, /outputPrefix must be at most 700 bytes in UTF-8 \(is 701 bytes\) \(given 'r{37}\.\.\.'\)/],
+    // 361 characters, 721 bytes: the trigger counts bytes, as Rekognition does, and so does synth.
+    ['outputPrefix is 361 characters but 721 bytes', { outputPrefix: `${'é'.repeat(360)}/` }, /outputPrefix must be at most 700 bytes in UTF-8 \(is 721 bytes\) \(given 'é{37}\.\.\.'\)/],
+    ['outputPrefix starts with a slash', { outputPrefix: '/results/' }, /outputPrefix must not start with '\/'.*\(given '\/results\/'\)/],
+    ['outputPrefix holds a double slash', { outputPrefix: 'results//' }, /outputPrefix must not contain '\/\/'.*\(given 'results\/\/'\)/],
+    ['manifestPrefix starts with a slash', { manifestPrefix: '/x' }, /manifestPrefix must not start with '\/'.*\(given '\/x'\)/],
+    ['manifestPrefix holds a double slash', { manifestPrefix: 'in//manifests/' }, /manifestPrefix must not contain '\/\/'.*\(given 'in\/\/manifests\/'\)/],
     ['jobNamePrefix has characters a job name cannot hold', { jobNamePrefix: 'acme moderation!' },
-      /jobNamePrefix may only contain letters, digits, '_', '.' and '-' \(given 'acme moderation!'\)/],
-    ['jobNamePrefix has a slash', { jobNamePrefix: 'acme/' }, /jobNamePrefix may only contain .*\(given 'acme\/'\)/],
-    ['jobNamePrefix is longer than 40 characters', { jobNamePrefix: 'j'.repeat(41) }, /jobNamePrefix must be 0 to 40 characters long \(given 41 characters/],
+      /jobNamePrefix must be at most 40 characters of letters, digits, '_', '.' and '-' \(given 'acme moderation!'\)/],
+    ['jobNamePrefix has a slash', { jobNamePrefix: 'acme/' }, /jobNamePrefix must be .*\(given 'acme\/'\)/],
+    ['jobNamePrefix is longer than 40 characters', { jobNamePrefix: 'j'.repeat(41) }, /jobNamePrefix must be at most 40 characters .*\(given 'j{37}\.\.\.'\)/],
     ['triggerBatchSize is 0', { triggerBatchSize: 0 }, /triggerBatchSize must be an integer between 1 and 10 \(given 0\)/],
     ['triggerBatchSize is 11', { triggerBatchSize: 11 }, /triggerBatchSize must be an integer between 1 and 10 \(given 11\)/],
     ['triggerBatchSize is not an integer', { triggerBatchSize: 1.5 }, /triggerBatchSize must be an integer between 1 and 10 \(given 1\.5\)/],
@@ -83,6 +99,27 @@ describe('ModerationPipeline props validation', () => {
     }))).toThrow(/accessLogsBucket is only used for buckets the construct creates, but both inputBucket and outputBucket were given/);
   });
 
+  test("reports the issue's bad inputs together, each naming prop and value", () => {
+    expect(() => build({ outputPrefix: `${'é'.repeat(360)}/`, manifestPrefix: '/x', jobNamePrefix: 'a b' }))
+      .toThrow(/^Invalid props for Stack\/Pipeline:\n- manifestPrefix must not start with '\/'.*\(given '\/x'\)\n- outputPrefix must be at most 700 bytes.*\(given 'é+\.\.\.'\)\n- jobNamePrefix .*\(given 'a b'\)$/);
+  });
+
+  // The construct and the trigger judge with the same functions: whatever synth accepts, the
+  // handler reads back; whatever it refuses, the handler would refuse too.
+  test.each<[string, string, string]>([
+    ['outputPrefix', 'OUTPUT_PREFIX', `${'é'.repeat(349)}/`],
+    ['outputPrefix', 'OUTPUT_PREFIX', `${'é'.repeat(350)}/`],
+    ['outputPrefix', 'OUTPUT_PREFIX', 'a//b/'],
+    ['outputPrefix', 'OUTPUT_PREFIX', 'tab\t/'],
+    ['jobNamePrefix', 'JOB_NAME_PREFIX', 'j'.repeat(40)],
+    ['jobNamePrefix', 'JOB_NAME_PREFIX', 'job:'],
+  ])('agrees with the trigger handler on %s %p', (prop, variable, value) => {
+    const synthFails = throws(() => build({ [prop]: value }));
+    const handlerFails = throws(() => readTriggerSettings({ OUTPUT_BUCKET: 'results-bucket', [variable]: value }));
+
+    expect(synthFails).toBe(handlerFails);
+  });
+
   test('reports every problem in one error', () => {
     // WHEN
     let error: Error | undefined;
@@ -111,7 +148,7 @@ describe('ModerationPipeline props validation', () => {
       maxReceiveCount: 5,
       unexpectedErrorAttempts: 4,
       triggerTimeout: Duration.seconds(10),
-      outputPrefix: 'r'.repeat(700),
+      outputPrefix: `${'r'.repeat(699)}/`,
       jobNamePrefix: 'j'.repeat(40),
     })).not.toThrow();
     expect(() => build({
@@ -164,13 +201,30 @@ describe('ModerationPipeline props given as tokens', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, ScalingConfig: { MaximumConcurrency: 3 } });
   });
 
-  test('does not judge token suffixes or prefixes of a shared bucket', () => {
+  test('does not judge token suffixes', () => {
+    expect(() => build((stack) => ({
+      manifestSuffixes: [new CfnParameter(stack, 'Suffix', { type: 'String' }).valueAsString, '.jsonl'],
+    }))).not.toThrow();
+  });
+
+  test('accepts a token manifestPrefix and outputPrefix in separate buckets (the handler checks the output prefix when it reads it)', () => {
+    expect(() => build((stack) => ({
+      manifestPrefix: new CfnParameter(stack, 'ManifestPrefix', { type: 'String' }).valueAsString,
+      outputPrefix: new CfnParameter(stack, 'OutputPrefix', { type: 'String' }).valueAsString,
+    }))).not.toThrow();
+  });
+
+  // In one bucket only concrete prefixes can be proven apart: otherwise results could start jobs without end.
+  test('fails if manifestPrefix or outputPrefix is a token when inputBucket and outputBucket are the same bucket, naming both in one message', () => {
     expect(() => build((stack) => {
       const bucket = new s3.Bucket(stack, 'Bucket');
-      const prefix = new CfnParameter(stack, 'Prefix', { type: 'String' }).valueAsString;
-      const suffix = new CfnParameter(stack, 'Suffix', { type: 'String' }).valueAsString;
-      return { inputBucket: bucket, outputBucket: bucket, manifestPrefix: prefix, manifestSuffixes: [suffix, '.jsonl'] };
-    })).not.toThrow();
+      return {
+        inputBucket: bucket,
+        outputBucket: bucket,
+        manifestPrefix: new CfnParameter(stack, 'ManifestPrefix', { type: 'String' }).valueAsString,
+        outputPrefix: Lazy.string({ produce: () => 'results/' }),
+      };
+    })).toThrow(/Invalid props for Stack\/Pipeline:\n- manifestPrefix must be a concrete string, not a token, when inputBucket and outputBucket are the same bucket.*\n- outputPrefix must be a concrete string, not a token/);
   });
 
   test('does not judge a token triggerMaxConcurrency or maxReceiveCount from a CfnParameter', () => {

@@ -1,0 +1,13 @@
+/**
+ * `npm run test:unit`: the constructs and the handlers' own code, without the tests that start
+ * local servers or run the bundled handlers (*.local.test.ts), the end-to-end runs, the packed
+ * package and the README examples. `npm test` runs everything.
+ */
+const base = require('./jest.config');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/test/lib', '<rootDir>/test/lambda', '<rootDir>/test/bin'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$'],
+};
