@@ -205,7 +205,7 @@ describe('the job\'s engine takes no options it would ignore', () => {
       jobName: 'bad name',
       engine: ModerationEngine.perImage({ imagesPerSecond: 20, maxFailureShare: 0.5, timeout: Duration.hours(2) }),
     }))).toEqual([
-      expect.stringMatching(/^- jobName may only contain/),
+      "- jobName must be 1 to 64 characters of letters, digits, '_', '.' and '-' (given 'bad name')",
       "- engine.imagesPerSecond cannot be given to a ModerationJob's engine: the job runs on its pipeline's per-image workflow, whose engine sets it; give ModerationEngine.perImage() without options (given 20)",
       expect.stringMatching(/^- engine\.maxFailureShare cannot be given to a ModerationJob's engine: .*\(given 0\.5\)$/),
       expect.stringMatching(/^- engine\.timeout cannot be given to a ModerationJob's engine: .*\(given 2 hours\)$/),

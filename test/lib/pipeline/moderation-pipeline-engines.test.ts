@@ -94,7 +94,7 @@ describe('engine options are checked with the other props', () => {
   test('in the one error message, each named engine.<option> with the value given', () => {
     expect(problems({ minConfidence: 101, engine: ModerationEngine.perImage({ imagesPerSecond: 0, maxFailureShare: 1.5, timeout: Duration.minutes(5) }) })).toEqual([
       'Invalid props for Stack/Pipeline:',
-      '- minConfidence must be a number between 0 and 100 (given 101)',
+      '- minConfidence must be a number from 0 to 100 (given 101)',
       '- engine.imagesPerSecond must be a number from 1 to 1000 (given 0)',
       '- engine.maxFailureShare must be a number from 0 to 1 (given 1.5)',
       '- engine.timeout must be at least 15 minutes (given 5 minutes)',
