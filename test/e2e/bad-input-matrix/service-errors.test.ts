@@ -1,4 +1,5 @@
 import { fateOf } from '../../support/local-aws/manifest-fates';
+import { PERMANENT_SERVICE_ERRORS } from '../../../lib/common/contract/error-names';
 import { expectJob, expectRejected, ref, uploadManifest, useMatrixPipeline } from './matrix-pipeline';
 import { retryDelaySeconds } from '../../../lambda/common/errors';
 
@@ -69,13 +70,8 @@ test('LimitExceeded for an hour of simulated time: deferred again and again with
   expect((await expectJob(local, 'manifests/waits-an-hour.jsonl')).status).toBe('SUCCEEDED');
 });
 
-test.each([
-  'InvalidManifestException',
-  'InvalidS3ObjectException',
-  'InvalidParameterException',
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-])('permanent %s from StartMediaAnalysisJob: error report and FAILED event, message acknowledged', async (exception) => {
+// Every error the contract calls permanent, but IdempotentParameterMismatch (keys-and-events.test.ts: the job already runs).
+test.each(PERMANENT_SERVICE_ERRORS.filter((name) => name !== 'IdempotentParameterMismatchException'))('permanent %s from StartMediaAnalysisJob: error report and FAILED event, message acknowledged', async (exception) => {
   const local = pipeline();
   const key = `manifests/permanent-${exception}.jsonl`;
   local.rekognition.faults.enqueue('StartMediaAnalysisJob', { type: exception, message: `${exception} for this test` });

@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HandlerErrorName, PERMANENT_SERVICE_ERRORS } from '../../../lib/common/contract/error-names';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { errorAdvice, ErrorReport, errorReportKey, writeErrorReport } from '../../../lambda/trigger/error-report';
@@ -59,14 +60,7 @@ describe('writeErrorReport', () => {
 });
 
 describe('errorAdvice', () => {
-  const permanentCodes = [
-    'InvalidManifestException',
-    'InvalidS3ObjectException',
-    'InvalidParameterException',
-    'AccessDeniedException',
-    'ResourceNotFoundException',
-    'InvalidJobRequest',
-  ];
+  const permanentCodes = [...PERMANENT_SERVICE_ERRORS.filter((name) => name !== 'IdempotentParameterMismatchException'), HandlerErrorName.INVALID_JOB_REQUEST];
 
   test('gives each permanent error code its own one-sentence fix', () => {
     const advice = permanentCodes.map(errorAdvice);

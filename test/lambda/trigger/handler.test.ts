@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/trigger';
+import { PERMANENT_SERVICE_ERRORS } from '../../../lib/common/contract/error-names';
 import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { QUEUE_URL, s3EventBody, sqsEvent, sqsRecord, TEST_EVENT_BODY } from '../../support/sqs-s3-events';
 
@@ -236,14 +237,11 @@ describe('deferring retryable failures', () => {
   });
 });
 
+// Every error the contract calls permanent, but IdempotentParameterMismatch: it means the job already runs.
+const REPORTED_PERMANENT_ERRORS = PERMANENT_SERVICE_ERRORS.filter((name) => name !== 'IdempotentParameterMismatchException');
+
 describe('rejecting permanent failures', () => {
-  test.each([
-    'InvalidManifestException',
-    'InvalidS3ObjectException',
-    'InvalidParameterException',
-    'AccessDeniedException',
-    'ResourceNotFoundException',
-  ])('writes an error report for %s and acknowledges the message', async (code) => {
+  test.each(REPORTED_PERMANENT_ERRORS)('writes an error report for %s and acknowledges the message', async (code) => {
     rekognition.on(StartMediaAnalysisJobCommand).rejects(serviceError(code));
     const event = sqsEvent(sqsRecord(s3EventBody({ bucket: 'manifest-bucket', key: 'in/batch 1.jsonl', versionId: 'v-9' })));
 

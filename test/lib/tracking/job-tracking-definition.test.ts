@@ -18,6 +18,7 @@ import {
   runLocally,
 } from '../../support/local-state-machine';
 import { logicalId } from '../../support/synth-helpers';
+import { captureLogs, CapturedLogs } from '../../support/capture-logs';
 import { schemaErrors } from '../../support/event-schema';
 import { finishedJob, OUTPUT_BUCKET, RESULTS_KEY, s3Body, SUMMARY_KEY, summaryJson, trackingInput } from '../../support/result-fixtures';
 import { handler } from '../../../lambda/tracking';
@@ -404,10 +405,15 @@ describe('tracking workflow with the real tracker code, run locally: exactly one
     definition = definitionFromTemplate(Template.fromStack(stack));
   });
 
+  let logs: CapturedLogs;
+
   beforeEach(() => {
     rekognition.reset();
     s3.reset();
+    logs = captureLogs();
   });
+
+  afterEach(() => logs.restore());
 
   afterAll(() => {
     rekognition.restore();
