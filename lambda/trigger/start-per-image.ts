@@ -4,7 +4,7 @@ import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 
-// Shared with the ModerationJob custom resource (lambda/shared/per-image-run.ts).
+// Shared with the ModerationJob custom resource (lambda/per-image/per-image-run.ts).
 export { fallbackReason, isBulkAnalysisRefused, type PerImageStart } from '../per-image/per-image-run';
 
 /**

@@ -108,7 +108,7 @@ describe('S3 answering 500 InternalError while the tracker reads the results', (
   afterAll(() => proxy?.stop());
 
   // Found by this test while 'InternalError' (S3's 500 code) was missing from the CheckJob Retry
-  // list (lib/private/job-tracking.ts TRANSIENT_ERRORS): the execution failed at once. Fixed in 54456da.
+  // list (then lib/private/job-tracking.ts TRANSIENT_ERRORS, now WORKFLOW_RETRYABLE_ERRORS): the execution failed at once. Fixed in 54456da.
   test('is retried by the workflow, and one SUCCEEDED event is published', async () => {
     const local = pipeline();
     const { execution, results } = await finishedJob('manifests/s3-500.jsonl');

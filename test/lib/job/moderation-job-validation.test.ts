@@ -101,7 +101,7 @@ describe('ModerationJob props validation', () => {
     })).not.toThrow();
   });
 
-  // BUG (lib/private/validate-job-props.ts): completionTimeout (1-60 min) and pollInterval
+  // BUG (lib/job/validate-job-props.ts): completionTimeout (1-60 min) and pollInterval
   // (10 s - 10 min) are checked one by one, but the Provider needs totalTimeout / queryInterval to be
   // a whole number (FACTS: "queryInterval divides it"). In-range pairs such as 60 min / 7 min or
   // 5 min / 10 min reach cr.Provider and fail synth with aws-cdk-lib's "Cannot determine retry count

@@ -110,7 +110,7 @@ describe('ModerationJob with a pipeline and waitForCompletion', () => {
 
     // BUG (lib/moderation-job.ts): MinConfidence is Token.asString(minConfidence), which for a plain
     // number is a token that resolves to the number 60, so the template holds `"MinConfidence": 60`,
-    // not the string the properties contract (lib/private/moderation-job-properties.ts: "a number
+    // not the string the properties contract (lib/job/moderation-job-contract.ts: "a number
     // from 0 to 100 written as a string") promises. CloudFormation stringifies custom-resource
     // properties, so a real deployment still works, but the handler's parseProperties rejects the
     // template value as it is ("MinConfidence must be a string (given 60)") in any local run that
