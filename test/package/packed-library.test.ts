@@ -194,6 +194,7 @@ test('cdk-bulk-moderation/testing blanks asset hashes and inline provider code i
   const entry = require.resolve('cdk-bulk-moderation/testing', { paths: [installed.latest.dir] });
   expect(entry).toBe(join(packageDir('latest'), 'dist', 'testing', 'index.js'));
   const serializer = require(entry);
+  expect(serializer.assetHashSerializer).toEqual({ test: serializer.test, serialize: serializer.serialize });
   const { template } = installed.latest;
 
   const plain = format(template);
