@@ -1,8 +1,18 @@
-// A user's CDK app in plain JavaScript: no TypeScript, no esbuild, no Docker.
+// A user's CDK app in plain JavaScript: no TypeScript, no esbuild, no Docker. It builds every
+// construct and engine, so synthesizing it on the lowest supported aws-cdk-lib proves the library
+// finds there everything it uses.
 const { App, Stack } = require('aws-cdk-lib');
-const { ModerationPipeline } = require('cdk-bulk-moderation');
+const { ModerationEngine, ModerationJob, ModerationPipeline } = require('cdk-bulk-moderation');
 
 const app = new App({ outdir: process.argv[2] });
 const stack = new Stack(app, 'ConsumerStack');
-new ModerationPipeline(stack, 'Pipeline', { minConfidence: 70 });
+const pipeline = new ModerationPipeline(stack, 'Pipeline', { minConfidence: 70 });
+new ModerationPipeline(stack, 'PerImage', { engine: ModerationEngine.perImage() });
+new ModerationPipeline(stack, 'Auto', { engine: ModerationEngine.auto() });
+new ModerationJob(stack, 'Job', {
+  pipeline,
+  manifestBucket: pipeline.inputBucket,
+  manifestKey: 'manifests/sample.jsonl',
+  waitForCompletion: true,
+});
 app.synth();
