@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { createLogGroup } from './encrypted-log-groups';
 import { HANDLER_RUNTIME, handlerCode } from './handler-code';
 
 export interface HandlerFunctionOptions {
@@ -19,8 +20,9 @@ export interface HandlerFunctionOptions {
 }
 
 /**
- * A pre-bundled handler with its own role and an explicit log group. The role is written out
- * here instead of taking AWSLambdaBasicExecutionRole, so it can only write to its own log group.
+ * A pre-bundled handler with its own role and an explicit log group (encrypted with the pipeline's
+ * key, see `LogGroupEncryption`). The role is written out here instead of taking
+ * AWSLambdaBasicExecutionRole, so it can only write to its own log group.
  */
 export class HandlerFunction extends Construct {
   public readonly function: lambda.Function;
@@ -29,10 +31,7 @@ export class HandlerFunction extends Construct {
 
   constructor(scope: Construct, id: string, options: HandlerFunctionOptions) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: options.logRetention,
-      removalPolicy: options.removalPolicy,
-    });
+    this.logGroup = createLogGroup(this, 'LogGroup', { retention: options.logRetention, removalPolicy: options.removalPolicy });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: options.description,

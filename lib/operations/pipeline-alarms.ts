@@ -1,6 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PipelineMetrics } from './pipeline-metrics';
@@ -10,14 +12,22 @@ export { METRIC_NAMESPACE } from './pipeline-metrics';
 export interface PipelineAlarmsProps {
   readonly metrics: PipelineMetrics;
   readonly maxManifestWait: Duration;
+  /** The topic every alarm notifies; without one, the alarms get a topic of their own encrypted with `encryptionKey`. */
   readonly alarmTopic?: sns.ITopic;
+  readonly encryptionKey: kms.IKey;
+}
+
+export interface PipelineAlarms {
+  readonly alarms: cloudwatch.Alarm[];
+  /** The topic every alarm notifies. */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /**
  * The alarms an operator needs to know that something went wrong, and nothing else, created in
- * `scope` (the pipeline's 'Alarms' construct).
+ * `scope` (the pipeline's 'Alarms' construct), each notifying the alarm topic.
  */
-export function createPipelineAlarms(scope: Construct, props: PipelineAlarmsProps): cloudwatch.Alarm[] {
+export function createPipelineAlarms(scope: Construct, props: PipelineAlarmsProps): PipelineAlarms {
   const { metrics } = props;
   const alarmAt = (
     id: string,
@@ -54,9 +64,36 @@ export function createPipelineAlarms(scope: Construct, props: PipelineAlarmsProp
       metrics.trackingFailures()),
   ];
 
-  if (props.alarmTopic) {
-    const action = new actions.SnsAction(props.alarmTopic);
-    for (const alarm of alarms) alarm.addAlarmAction(action);
+  const alarmTopic = props.alarmTopic ?? createAlarmTopic(scope, props.encryptionKey);
+  const action = new actions.SnsAction(alarmTopic);
+  for (const alarm of alarms) alarm.addAlarmAction(action);
+  return { alarms, alarmTopic };
+}
+
+/**
+ * A topic for the alarms, encrypted with the pipeline's key. CloudWatch alarms can publish to an
+ * encrypted topic only if the key's policy lets cloudwatch.amazonaws.com use the key (an AWS
+ * managed key does not), and only if the topic's policy lets it publish.
+ */
+function createAlarmTopic(scope: Construct, encryptionKey: kms.IKey): sns.Topic {
+  const topic = new sns.Topic(scope, 'Topic', { masterKey: encryptionKey, enforceSSL: true });
+  const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [cloudWatch],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+  }));
+  const { statementAdded } = encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'CloudWatchAlarmsPublishToTheAlarmTopic',
+    principals: [cloudWatch],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+  }), true);
+  if (!statementAdded) {
+    Annotations.of(scope).addWarningV2('cdk-bulk-moderation:alarmTopicKeyPolicy',
+      'encryptionKey is imported, so its key policy cannot be edited: allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, '
+      + 'or give an alarmTopic, or the alarms cannot notify their encrypted topic.');
   }
-  return alarms;
+  return topic;
 }

@@ -233,7 +233,7 @@ export interface ModerationPipelineProps {
   /**
    * A topic that every alarm notifies.
    *
-   * @default - the alarms have no actions
+   * @default - a topic encrypted with the pipeline's key (`alarmTopic` of the pipeline): subscribe to it
    */
   readonly alarmTopic?: sns.ITopic;
 

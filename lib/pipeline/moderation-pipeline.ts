@@ -27,6 +27,8 @@ import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
 import { createAccessLogsBucket, createSecureBucket } from '../common/secure-bucket';
 import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
 import { validatePipelineProps } from './validate-pipeline-props';
+import { createPipelineKey } from './pipeline-key';
+import { LogGroupEncryption } from '../common/encrypted-log-groups';
 
 /**
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
@@ -81,6 +83,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly perImageStateMachine?: sfn.IStateMachine;
   /** The CloudWatch alarms ([] when `alarmsEnabled` is false). */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** The topic every alarm notifies: `alarmTopic`, or one the construct created (undefined when `alarmsEnabled` is false). */
+  public readonly alarmTopic?: sns.ITopic;
   /** The dashboard, when `dashboardEnabled` is set. */
   public readonly dashboard?: cloudwatch.Dashboard;
   private readonly metrics: PipelineMetrics;
@@ -101,11 +105,12 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
     this.engine = props.engine ?? ModerationEngine.bulk();
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `Encrypts the manifests, results and queues of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
+    this.encryptionKey = props.encryptionKey ?? createPipelineKey(this, removalPolicy);
+    if (!LogGroupEncryption.enable(this, this.encryptionKey)) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:logGroupsNotEncrypted',
+        'encryptionKey is imported or belongs to another stack, so its key policy cannot be edited to let CloudWatch Logs use it: '
+        + 'the pipeline\'s log groups are encrypted with CloudWatch Logs\' own key instead.');
+    }
 
     const createsBucket = !props.inputBucket || !props.outputBucket;
     this.accessLogsBucket = createsBucket
@@ -166,6 +171,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     const operations = this.addOperations(props, tracking);
     this.metrics = operations.metrics;
     this.alarms = operations.alarms;
+    this.alarmTopic = operations.alarmTopic;
     this.dashboard = operations.dashboard;
 
     this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
@@ -292,7 +298,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   }
 
   /** The metrics, the alarms (unless turned off) and the dashboard (when asked for). */
-  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { metrics: PipelineMetrics; alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
+  private addOperations(props: ModerationPipelineProps, tracking: JobTracking): { metrics: PipelineMetrics; alarms: cloudwatch.Alarm[]; alarmTopic?: sns.ITopic; dashboard?: cloudwatch.Dashboard } {
     // With alarms, the JobsFailed metric filter lives beside them (its logical ID predates the metrics module).
     const alarmsScope = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled) ? new Construct(this, 'Alarms') : undefined;
     const metrics = new PipelineMetrics(alarmsScope ?? this, {
@@ -309,12 +315,13 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
         metrics,
         maxManifestWait: props.maxManifestWait ?? PIPELINE_DEFAULTS.maxManifestWait,
         alarmTopic: props.alarmTopic,
+        encryptionKey: this.encryptionKey,
       })
-      : [];
-    const dashboard = (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled)
-      ? createPipelineDashboard(this, 'Dashboard', { metrics, alarms })
       : undefined;
-    return { metrics, alarms, dashboard };
+    const dashboard = (props.dashboardEnabled ?? PIPELINE_DEFAULTS.dashboardEnabled)
+      ? createPipelineDashboard(this, 'Dashboard', { metrics, alarms: alarms?.alarms ?? [] })
+      : undefined;
+    return { metrics, alarms: alarms?.alarms ?? [], alarmTopic: alarms?.alarmTopic, dashboard };
   }
 
   /** What the engine adds (the per-image workflow with engines perImage() and auto()) and tells the trigger. */

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { createLogGroup } from '../common/encrypted-log-groups';
 import { acknowledgeGrant } from '../common/grants';
 
 export interface ReportingStateMachineProps {
@@ -18,10 +19,11 @@ export interface ReportingStateMachineProps {
 
 /**
  * A workflow that ends in a completion event (job tracking, a per-image run): Standard, one
- * execution per manifest, every step logged (level ALL, with data) to its own log group and traced.
+ * execution per manifest, every step logged (level ALL, with data) to its own log group (encrypted
+ * with the pipeline's key, see `LogGroupEncryption`) and traced.
  */
 export function createReportingStateMachine(scope: Construct, props: ReportingStateMachineProps): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
-  const logGroup = new logs.LogGroup(scope, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+  const logGroup = createLogGroup(scope, 'ExecutionLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     stateMachineType: sfn.StateMachineType.STANDARD,
     definitionBody: sfn.DefinitionBody.fromChainable(props.definition()),

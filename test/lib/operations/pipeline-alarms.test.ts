@@ -139,10 +139,34 @@ describe('ModerationPipeline alarms with default props', () => {
       .map((name) => ({ namespace: 'AWS/States', name, dimensions: stateMachine, stat: 'Sum', period: 300 })));
   });
 
-  test.each(ALARM_NAMES)('treats missing data as not breaching and has no action on %s', (name) => {
+  test.each(ALARM_NAMES)('treats missing data as not breaching and notifies the pipeline\'s alarm topic from %s', (name) => {
     expect(alarms[name].TreatMissingData).toBe('notBreaching');
-    expect(alarms[name].AlarmActions).toBeUndefined();
+    expect(alarms[name].AlarmActions).toEqual([{ Ref: logicalId(synthesized.pipeline.alarmTopic!) }]);
     expect(alarms[name].AlarmDescription).toEqual(expect.any(String));
+  });
+
+  test('creates the alarm topic encrypted with the pipeline\'s key, TLS only', () => {
+    const topic = resourceProperties(synthesized.template, logicalId(synthesized.pipeline.alarmTopic!));
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalId(synthesized.pipeline.encryptionKey), 'Arn'] });
+    const topicPolicies = Object.values<any>(synthesized.template.findResources('AWS::SNS::TopicPolicy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Topics) === JSON.stringify([{ Ref: logicalId(synthesized.pipeline.alarmTopic!) }]));
+    const statements = topicPolicies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements).toContainEqual(expect.objectContaining({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    }));
+  });
+
+  test('lets CloudWatch alarms use the key to publish to the encrypted topic', () => {
+    const keyStatements = resourceProperties(synthesized.template, logicalId(synthesized.pipeline.encryptionKey)).KeyPolicy.Statement;
+    expect(keyStatements).toContainEqual(expect.objectContaining({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    }));
   });
 
   test('creates no dashboard', () => {
@@ -169,6 +193,11 @@ describe('ModerationPipeline alarms with alarmTopic and maxManifestWait', () => 
     expect(alarms[name].AlarmActions).toEqual([{ Ref: logicalId(topic) }]);
   });
 
+  test('creates no topic of its own and exposes the given one', () => {
+    expect(synthesized.pipeline.alarmTopic).toBe(topic);
+    synthesized.template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+
   test('alarms when the oldest manifest has waited more than maxManifestWait (7,200 s)', () => {
     expect(alarms.ManifestWaitingTooLong.Threshold).toBe(7200);
     expect(alarms.ManifestWaitingTooLong.AlarmDescription).toContain('2 hours');
@@ -182,7 +211,9 @@ describe('ModerationPipeline with alarmsEnabled false', () => {
 
     // THEN
     expect(pipeline.alarms).toEqual([]);
+    expect(pipeline.alarmTopic).toBeUndefined();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
     const failedRules = Object.values(template.findResources('AWS::Events::Rule'))
       .filter((rule: any) => JSON.stringify(rule.Properties.EventPattern ?? {}).includes('FAILED'));
     expect(failedRules).toEqual([]);
