@@ -1,7 +1,8 @@
 /**
  * `npm run test:unit`: the constructs and the handlers' own code, without the tests that start
- * local servers or run the bundled handlers (*.local.test.ts), the end-to-end runs, the packed
- * package and the README examples. `npm test` runs everything.
+ * local servers or run the bundled handlers (*.local.test.ts), the Control Tower check (it runs
+ * the cfn-guard engine over five synthesized variants), the end-to-end runs, the packed package
+ * and the README examples. `npm test` runs everything.
  */
 const base = require('./jest.config');
 
@@ -9,5 +10,5 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test/lib', '<rootDir>/test/lambda', '<rootDir>/test/bin'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$', '/test/lib/governance/control-tower\\.test\\.ts$'],
 };
