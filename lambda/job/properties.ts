@@ -6,10 +6,10 @@ import {
   jobNameProblem,
   minConfidenceProblem,
   outputPrefixProblem,
+  stateMachineArnProblem,
   withSlash,
 } from '../../lib/trigger/trigger-contract';
 import { HandlerError } from '../common/errors';
-import { isStateMachineArn } from '../per-image/per-image-run';
 
 export type JobEngine = typeof ModerationJobEngine[keyof typeof ModerationJobEngine];
 
@@ -148,7 +148,7 @@ export function parseProperties(raw: Readonly<Record<string, unknown>> | undefin
   const engine = engineText as JobEngine;
   const perImageStateMachineArn = optional(ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN);
   if (ENGINES.has(engine) && engine !== ModerationJobEngine.BULK
-    && (perImageStateMachineArn === undefined || !isStateMachineArn(perImageStateMachineArn))) {
+    && (perImageStateMachineArn === undefined || stateMachineArnProblem(perImageStateMachineArn) !== undefined)) {
     problems.push(`${ModerationJobProperty.PER_IMAGE_STATE_MACHINE_ARN} must be a state machine ARN with ${ModerationJobProperty.ENGINE} '${engine}' `
       + `(given ${describe(perImageStateMachineArn ?? '')})`);
   }

@@ -72,11 +72,6 @@ export async function startPerImageExecution(input: TrackingInput, stateMachineA
 const STATE_MACHINE_ARN = /^(arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}):stateMachine:([A-Za-z0-9_-]+)$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
 
-/** Whether the value is a state machine ARN (`arn:aws:states:<region>:<account>:stateMachine:<name>`). */
-export function isStateMachineArn(value: string): boolean {
-  return STATE_MACHINE_ARN.test(value);
-}
-
 /** Whether the value is a Standard execution ARN (`arn:aws:states:<region>:<account>:execution:<machine>:<name>`). */
 export function isExecutionArn(value: string): boolean {
   return EXECUTION_ARN.test(value);
