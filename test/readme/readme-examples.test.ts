@@ -3,69 +3,105 @@ import { join } from 'path';
 import * as ts from 'typescript';
 
 /**
- * The README's TypeScript examples are type-checked against the library as it is, each in a
- * scope of its own inside a stack, with the few names the prose leaves to the reader declared.
+ * The README's TypeScript examples are type-checked against the library as it is. Each example is
+ * a module of its own with only the imports it shows, so an example that leaves out an import
+ * fails. `cdk-bulk-moderation` resolves to lib/. An example that uses `this` is the body of a
+ * method of a stack (with the pipeline it extends passed in as `pipeline`); any other is a module
+ * as written. The few names the prose leaves to the reader are declared.
  */
 const repo = join(__dirname, '..', '..');
 
-const FIXTURE = `
-import { CfnOutput, Stack } from 'aws-cdk-lib';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { JobStatus, ModerationEngine, ModerationJob, ModerationPipeline } from '${join(repo, 'lib').replace(/\\/g, '/')}';
-
-declare const myResultsBucket: s3.IBucket;
-declare const myKey: kms.IKey;
-declare const myImageLibrary: s3.IBucket;
-declare const myQueue: sqs.IQueue;
-declare const opsTopic: sns.ITopic;
-declare const myConsumerFunction: lambda.IFunction;
-declare const myUploaderRole: iam.IRole;
-
-export class Examples extends Stack {
-  public examples(pipeline: ModerationPipeline): void {
-    void pipeline; void targets; void CfnOutput; void ModerationEngine; void ModerationJob; void JobStatus;
+const READER_NAMES = `
+declare const myResultsBucket: import('aws-cdk-lib/aws-s3').IBucket;
+declare const myKey: import('aws-cdk-lib/aws-kms').IKey;
+declare const myImageLibrary: import('aws-cdk-lib/aws-s3').IBucket;
+declare const myQueue: import('aws-cdk-lib/aws-sqs').IQueue;
+declare const opsTopic: import('aws-cdk-lib/aws-sns').ITopic;
+declare const myConsumerFunction: import('aws-cdk-lib/aws-lambda').IFunction;
+declare const myUploaderRole: import('aws-cdk-lib/aws-iam').IRole;
+void myResultsBucket; void myKey; void myImageLibrary; void myQueue; void opsTopic; void myConsumerFunction; void myUploaderRole;
 `;
 
 function typeScriptExamples(markdown: string): string[] {
   return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
 }
 
-function diagnosticsOf(source: string): string[] {
+/** One example as a module: its imports first, then its code, wrapped in a stack method when it uses `this`. */
+function moduleOf(example: string): string {
+  const lines = example.split('\n');
+  const imports = lines.filter((line) => line.startsWith('import '));
+  const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
+  if (!/\bthis\b/.test(body)) return `${imports.join('\n')}\n${READER_NAMES}\n${body}\nexport {};\n`;
+  return [
+    ...imports,
+    "import * as readmeCheckCdk from 'aws-cdk-lib';",
+    "import type { ModerationPipeline as ReadmeCheckPipeline } from 'cdk-bulk-moderation';",
+    READER_NAMES,
+    'export class Example extends readmeCheckCdk.Stack {',
+    /\bconst pipeline\b/.test(body)
+      ? '  public example(): void {'
+      : '  public example(pipeline: ReadmeCheckPipeline): void { void pipeline;',
+    body,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** Each example's type errors, by file name (examples without errors are absent). */
+function diagnosticsOf(examples: string[], names: string[]): Map<string, string[]> {
   const dir = mkdtempSync(join(repo, '.readme-check-'));
   try {
-    const file = join(dir, 'examples.ts');
-    writeFileSync(file, source);
+    const files = examples.map((example, index) => {
+      const file = join(dir, names[index]);
+      writeFileSync(file, moduleOf(example));
+      return file;
+    });
     const config = ts.readConfigFile(join(repo, 'tsconfig.json'), ts.sys.readFile).config;
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, repo);
-    const program = ts.createProgram([file], { ...options, noUnusedLocals: false, noEmit: true });
-    return ts.getPreEmitDiagnostics(program)
-      .filter((d) => d.file?.fileName === file)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const program = ts.createProgram(files, {
+      ...options,
+      noUnusedLocals: false,
+      noEmit: true,
+      baseUrl: repo,
+      paths: { 'cdk-bulk-moderation': ['lib/index.ts'], 'cdk-bulk-moderation/testing': ['lib/testing/index.ts'] },
+    });
+    const byFile = new Map<string, string[]>();
+    for (const d of ts.getPreEmitDiagnostics(program)) {
+      if (d.file === undefined || !files.includes(d.file.fileName)) continue;
+      const name = d.file.fileName.slice(dir.length + 1);
+      byFile.set(name, [...byFile.get(name) ?? [], ts.flattenDiagnosticMessageText(d.messageText, '\n')]);
+    }
+    return byFile;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const readmeExamples = typeScriptExamples(readFileSync(join(repo, 'README.md'), 'utf8'));
+const misspelledProp = "import { ModerationPipeline } from 'cdk-bulk-moderation';\nnew ModerationPipeline(this, 'P', { minConfidance: 70 });\n";
+const missingImport = "new ModerationPipeline(this, 'P');\n";
+/** One type-check (loading aws-cdk-lib's types takes seconds) for the README's examples and two broken ones. */
+let diagnostics: Map<string, string[]>;
+
+beforeAll(() => {
+  const names = [...readmeExamples.map((_, index) => `example-${index + 1}.ts`), 'misspelled-prop.ts', 'missing-import.ts'];
+  diagnostics = diagnosticsOf([...readmeExamples, misspelledProp, missingImport], names);
+}, 60_000);
+
 test('the README has TypeScript examples for every usage section', () => {
-  expect(typeScriptExamples(readFileSync(join(repo, 'README.md'), 'utf8')).length).toBeGreaterThanOrEqual(6);
+  expect(readmeExamples.length).toBeGreaterThanOrEqual(8);
 });
 
-test('every TypeScript example in the README compiles against the library', () => {
-  const examples = typeScriptExamples(readFileSync(join(repo, 'README.md'), 'utf8'))
-    .map((example) => example.replace(/^import .* from 'cdk-bulk-moderation';$/m, ''));
-  const source = `${FIXTURE}${examples.map((example) => `    {\n${example}\n    }\n`).join('')}  }\n}\n`;
+test('every TypeScript example in the README shows its imports and compiles against the library', () => {
+  const problems = [...diagnostics].filter(([name]) => name.startsWith('example-'));
 
-  expect(diagnosticsOf(source)).toEqual([]);
-}, 60_000);
+  expect(problems).toEqual([]);
+});
 
 test('the check catches an example that no longer fits the API', () => {
-  const source = `${FIXTURE}    { new ModerationPipeline(this, 'P', { minConfidance: 70 }); }\n  }\n}\n`;
+  expect(diagnostics.get('misspelled-prop.ts')?.join('\n')).toMatch(/minConfidance/);
+});
 
-  expect(diagnosticsOf(source).join('\n')).toMatch(/minConfidance/);
-}, 60_000);
+test('the check catches an example that leaves out an import', () => {
+  expect(diagnostics.get('missing-import.ts')?.join('\n')).toMatch(/Cannot find name 'ModerationPipeline'/);
+});
