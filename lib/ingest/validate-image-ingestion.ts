@@ -1,9 +1,17 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { PropErrors } from '../common/prop-errors';
 import { keyPrefixProblem } from '../trigger/trigger-contract';
 import { imageSuffixProblem, maxImagesProblem, MAX_WAIT_SECONDS, prefixesOverlap, SKIP_REPORT_SUFFIX } from './ingest-contract';
-import type { ImageIngestion } from './image-ingestion';
+
+/** The settings of an ImageIngestion, as judged. */
+export interface IngestionSettings {
+  readonly prefix: string;
+  readonly suffixes: readonly string[];
+  readonly maxImagesPerManifest: number;
+  readonly maxWait: Duration;
+  readonly bucket?: s3.IBucket;
+}
 
 /** The pipeline props an ingestion is judged against. */
 export interface IngestionPipelineProps {
@@ -19,7 +27,7 @@ export interface IngestionPipelineProps {
  * prefix (the batcher's manifests would be ingested) or the output prefix (results would be)
  * in the same bucket. Prefixes that are tokens cannot be proven apart, so they are refused there.
  */
-export function checkImageIngestion(errors: PropErrors, ingestion: ImageIngestion, pipeline: IngestionPipelineProps): void {
+export function checkImageIngestion(errors: PropErrors, ingestion: IngestionSettings, pipeline: IngestionPipelineProps): void {
   const prop = 'imageIngestion';
   errors.stringLength(`${prop} prefix`, ingestion.prefix, 0, 1024);
   errors.satisfies(`${prop} prefix`, ingestion.prefix, keyPrefixProblem);
