@@ -6,3 +6,4 @@ export * from './pipeline/moderation-pipeline';
 export * from './pipeline/moderation-pipeline-interface';
 export * from './pipeline/moderation-pipeline-props';
 export * from './job/moderation-job-props';
+export * from './ingest/image-ingestion';

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModerationEngine } from '../engine/moderation-engine';
+import type { ImageIngestion } from '../ingest/image-ingestion';
 
 /**
  * Properties of a {@link ModerationPipeline}.
@@ -273,4 +274,15 @@ export interface ModerationPipelineProps {
    * @default ModerationEngine.bulk()
    */
   readonly engine?: ModerationEngine;
+
+  /**
+   * Moderate images as they land, without writing manifests: `ImageIngestion.fromPrefix('uploads/')`
+   * batches every object uploaded under the prefix into manifests of up to 10,000 images (or
+   * after 5 minutes) written under `manifestPrefix` + 'ingest/', with a skip report beside them
+   * for what cannot be moderated. The prefix may not overlap `manifestPrefix` or, in the same
+   * bucket, `outputPrefix`.
+   *
+   * @default - no ingestion: manifests only
+   */
+  readonly imageIngestion?: ImageIngestion;
 }

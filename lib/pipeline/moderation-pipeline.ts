@@ -29,6 +29,7 @@ import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/gran
 import { validatePipelineProps } from './validate-pipeline-props';
 import { createPipelineKey } from './pipeline-key';
 import { LogGroupEncryption } from '../common/encrypted-log-groups';
+import type { ImageBatcher } from '../ingest/image-batcher';
 
 /**
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
@@ -87,6 +88,12 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly alarmTopic?: sns.ITopic;
   /** The dashboard, when `dashboardEnabled` is set. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /** The queue of S3 events of uploaded images waiting to be batched, with `imageIngestion`. */
+  public readonly imageIngestionQueue?: sqs.IQueue;
+  /** S3 events of uploaded images whose batches kept failing, with `imageIngestion`. */
+  public readonly imageIngestionDeadLetterQueue?: sqs.IQueue;
+  /** The function that batches uploaded images into manifests, with `imageIngestion`. */
+  public readonly imageIngestionFunction?: lambda.IFunction;
   private readonly metrics: PipelineMetrics;
 
   constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
@@ -148,7 +155,9 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.deadLetterQueue = trigger.deadLetterQueue;
     this.triggerFunction = trigger.function;
 
+    const ingestBucket = props.imageIngestion ? props.imageIngestion.bucket ?? this.inputBucket : undefined;
     this.imageBuckets = [this.inputBucket, ...props.imageBuckets ?? []];
+    if (ingestBucket && !this.imageBuckets.includes(ingestBucket)) this.imageBuckets.push(ingestBucket);
     grantRekognitionJobAccess(trigger.handler.role, {
       inputBuckets: this.imageBuckets,
       outputBucket: this.outputBucket,
@@ -170,11 +179,22 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     trigger.configure(this.triggerSettings(props, engineBinding));
     const operations = this.addOperations(props, tracking);
     this.metrics = operations.metrics;
-    this.alarms = operations.alarms;
     this.alarmTopic = operations.alarmTopic;
     this.dashboard = operations.dashboard;
 
-    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
+    const manifestSuffixes = props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes];
+    const inputKeyPolicySourceArn = this.keyPolicySourceArn(this.inputBucket, inputBucketName, 'inputBucket');
+    this.notifyOnManifests(manifestSuffixes, inputKeyPolicySourceArn);
+    const batcher = this.addImageIngestion(props, {
+      manifestSuffix: manifestSuffixes[0],
+      keyPolicySourceArn: ingestBucket === this.inputBucket ? inputKeyPolicySourceArn : undefined,
+      logRetention,
+      removalPolicy,
+    });
+    this.imageIngestionQueue = batcher?.queue;
+    this.imageIngestionDeadLetterQueue = batcher?.deadLetterQueue;
+    this.imageIngestionFunction = batcher?.handler.function;
+    this.alarms = batcher?.alarm ? [...operations.alarms, batcher.alarm] : operations.alarms;
     if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
         'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
@@ -347,19 +367,41 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     });
   }
 
+  /** The queue, batcher and notification of `imageIngestion`, when set. */
+  private addImageIngestion(
+    props: ModerationPipelineProps,
+    options: { manifestSuffix: string; keyPolicySourceArn: string | undefined; logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
+  ): ImageBatcher | undefined {
+    const ingestion = props.imageIngestion;
+    if (!ingestion) return undefined;
+    const imageBucket = ingestion.bucket ?? this.inputBucket;
+    return ingestion._bind(this, 'ImageIngestion', {
+      inputBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
+      manifestSuffix: options.manifestSuffix,
+      encryptionKey: this.encryptionKey,
+      keyPolicySourceArn: imageBucket === this.inputBucket
+        ? options.keyPolicySourceArn
+        : this.keyPolicySourceArn(imageBucket, undefined, 'imageIngestion bucket'),
+      alarmTopic: this.alarmTopic,
+      logRetention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+  }
+
   /**
-   * How the key policy can name the input bucket without the key and the bucket depending on
-   * each other: by a name known at synth, or (for a given bucket of this stack encrypted with
-   * this key, whose name CloudFormation generates) not at all.
+   * How the key policy can name a bucket that sends events to a queue encrypted with the key,
+   * without the key and the bucket depending on each other: by a name known at synth, or (for a
+   * given bucket of this stack encrypted with this key, whose name CloudFormation generates) not at all.
    */
-  private keyPolicySourceArn(createdBucketName: string | undefined): string | undefined {
+  private keyPolicySourceArn(bucket: s3.IBucket, createdBucketName: string | undefined, prop: string): string | undefined {
     const bucketArnOf = (name: string) => Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: name });
     if (createdBucketName) return bucketArnOf(createdBucketName);
-    if (!Token.isUnresolved(this.inputBucket.bucketName)) return bucketArnOf(this.inputBucket.bucketName);
-    const encryptedWithThisKey = this.inputBucket.encryptionKey === this.encryptionKey && Stack.of(this.inputBucket) === Stack.of(this);
-    if (!encryptedWithThisKey) return this.inputBucket.bucketArn;
+    if (!Token.isUnresolved(bucket.bucketName)) return bucketArnOf(bucket.bucketName);
+    const encryptedWithThisKey = bucket.encryptionKey === this.encryptionKey && Stack.of(bucket) === Stack.of(this);
+    if (!encryptedWithThisKey) return bucket.bucketArn;
     Annotations.of(this).addWarningV2('cdk-bulk-moderation:keyPolicySourceArn',
-      'inputBucket is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: '
+      `${prop} is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: `
       + 'its statement for s3.amazonaws.com is conditioned on aws:SourceAccount only (the queue policy still names the bucket). Give the bucket a bucketName to get both conditions.');
     return undefined;
   }

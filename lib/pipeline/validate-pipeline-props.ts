@@ -36,6 +36,13 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
   validateSuffixes(errors, props.manifestSuffixes);
   validateBuckets(errors, props, manifestPrefix, outputPrefix);
   props.engine?._checkPipelineOptions(errors, 'engine');
+  props.imageIngestion?._checkPipelineOptions(errors, {
+    inputBucket: props.inputBucket,
+    outputBucket: props.outputBucket,
+    manifestPrefix,
+    outputPrefix,
+    manifestSuffixes: props.manifestSuffixes ?? PIPELINE_DEFAULTS.manifestSuffixes,
+  });
   errors.throwIfAny(constructPath);
 }
 

@@ -17,8 +17,13 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
    * bucket from the key policy would make the key and the bucket depend on each other. `undefined`
    * when no such name exists: the key statement is then conditioned on the account only, and the
    * queue policy (which S3 must pass first) still names the bucket.
+   * @param events what the events are about, in the statements' Sids (unique per key policy).
    */
-  constructor(private readonly queue: sqs.IQueue, private readonly keyPolicySourceArn: string | undefined) {}
+  constructor(
+    private readonly queue: sqs.IQueue,
+    private readonly keyPolicySourceArn: string | undefined,
+    private readonly events: string = 'Manifest',
+  ) {}
 
   public bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
     const sourceAccount = { 'aws:SourceAccount': Stack.of(bucket).account };
@@ -29,7 +34,7 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
     const s3Service = new iam.ServicePrincipal('s3.amazonaws.com');
 
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowS3ToSendManifestEvents',
+      sid: `AllowS3ToSend${this.events}Events`,
       principals: [s3Service],
       actions: ['sqs:SendMessage'],
       resources: [this.queue.queueArn],
@@ -37,7 +42,7 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
     }));
 
     this.queue.encryptionMasterKey?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowS3ToEncryptManifestEvents',
+      sid: `AllowS3ToEncrypt${this.events}Events`,
       principals: [s3Service],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       resources: ['*'],
