@@ -33,6 +33,18 @@ function build(overrides: Partial<PerImageWorkflowProps> = {}, app = new App(), 
   return { stack, workflow, template, definition: perImageDefinition(template) };
 }
 
+const synthesized = new Map<string, Built>();
+
+/**
+ * The one synthesized workflow of a configuration (plain app, nothing added before synth), shared by
+ * the tests that only read it: a synth per test repeated the same work.
+ */
+function shared(overrides: Partial<PerImageWorkflowProps> = {}): Built {
+  const key = JSON.stringify(overrides);
+  if (!synthesized.has(key)) synthesized.set(key, build(overrides));
+  return synthesized.get(key)!;
+}
+
 function baseProps(stack: Stack): PerImageWorkflowProps {
   const input = s3.Bucket.fromBucketName(stack, 'Input', 'acme-manifests');
   return {
@@ -55,14 +67,14 @@ const mapOf = (definition: any) => definition.States.AnalyseImages;
 
 describe('state machine', () => {
   test('is a Standard workflow with X-Ray tracing, ALL logging and the given timeout', () => {
-    const { template, workflow } = build({ timeout: Duration.hours(12) });
+    const { template, workflow } = shared({ timeout: Duration.hours(12) });
 
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(workflow.logGroup), 'Arn'] } } }] },
     });
-    expect(build({ timeout: Duration.hours(12) }).definition.TimeoutSeconds).toBe(43_200);
+    expect(shared({ timeout: Duration.hours(12) }).definition.TimeoutSeconds).toBe(43_200);
   });
 
   test('each handler task fills exactly the fields of its handler\'s input type (per-image-workflow-contract.ts)', () => {
@@ -78,16 +90,16 @@ describe('state machine', () => {
     const fields = (input: object) => Object.keys(input).map((name) => `${name}.$`).sort();
 
     // WHEN
-    const states = build().definition.States;
+    const states = shared().definition.States;
 
     // THEN
     expect(Object.keys(states.Prepare.Parameters).sort()).toEqual(fields(prepareInput));
     expect(Object.keys(states.Finalize.Parameters).sort()).toEqual(fields(finalizeInput));
-    expect(Object.keys(mapOf(build().definition).ItemBatcher.BatchInput).sort()).toEqual(fields(batchInput));
+    expect(Object.keys(mapOf(shared().definition).ItemBatcher.BatchInput).sort()).toEqual(fields(batchInput));
   });
 
   test('prepares, maps, finalizes (looping for more rounds), then tracks and publishes; any error is described as a FAILED job', () => {
-    const { definition } = build();
+    const { definition } = shared();
     const states = definition.States;
 
     expect(definition.StartAt).toBe('Prepare');
@@ -123,7 +135,7 @@ describe('state machine', () => {
   });
 
   test('maps over the round\'s items file with a Distributed Map in Express children, batched, writing its results to S3', () => {
-    const { definition } = build({ imagesPerSecond: 20 });
+    const { definition } = shared({ imagesPerSecond: 20 });
 
     expect(mapOf(definition)).toMatchObject({
       Type: 'Map',
@@ -155,7 +167,7 @@ describe('state machine', () => {
     [50, 10, 50],
     [1000, 200, 50],
   ])('derives MaxConcurrency and the largest batch from %d images per second', (imagesPerSecond, concurrency, batch) => {
-    const { definition, template } = build({ imagesPerSecond });
+    const { definition, template } = shared({ imagesPerSecond });
     expect(mapOf(definition).MaxConcurrency).toBe(concurrency);
     expect(mapOf(definition).ItemBatcher.MaxItemsPerBatch).toBeUndefined();
     // Prepare and Finalize size each round's batches within these
@@ -179,7 +191,7 @@ describe('functions', () => {
   };
 
   test('the batch function is paced at its share of the rate, with the configured MinConfidence and adapter, and ends before an Express child must', () => {
-    const { template } = build({ imagesPerSecond: 12, minConfidence: 60, projectVersion: ADAPTER });
+    const { template } = shared({ imagesPerSecond: 12, minConfidence: 60, projectVersion: ADAPTER });
 
     const batch = envOf(template, /batch of images/);
     expect(batch.Environment.Variables).toMatchObject({ CALLS_PER_SECOND: '4', MAX_IN_FLIGHT: '8', MIN_CONFIDENCE: '60', PROJECT_VERSION: ADAPTER });
@@ -189,21 +201,21 @@ describe('functions', () => {
   });
 
   test('without MinConfidence or adapter the batch function leaves them to Rekognition', () => {
-    const { template } = build();
+    const { template } = shared();
     const variables = envOf(template, /batch of images/).Environment.Variables;
     expect(variables.MIN_CONFIDENCE).toBeUndefined();
     expect(variables.PROJECT_VERSION).toBeUndefined();
   });
 
   test('finalize knows the failure share and rounds', () => {
-    const { template } = build({ maxFailureShare: 0.25 });
+    const { template } = shared({ maxFailureShare: 0.25 });
     expect(envOf(template, /bulk analysis format/).Environment.Variables).toMatchObject({ MAX_FAILURE_SHARE: '0.25', MAX_ROUNDS: '3' });
   });
 });
 
 describe('permissions', () => {
   test('the batch role may moderate images and read only the image buckets', () => {
-    const { template, workflow } = build();
+    const { template, workflow } = shared();
     const statements = roleStatements(template, workflow.functions.batch.role);
 
     expect(statementsGranting(statements, 'rekognition:DetectModerationLabels')).toEqual([expect.objectContaining({ Resource: '*' })]);
@@ -214,18 +226,18 @@ describe('permissions', () => {
   });
 
   test('with an adapter, DetectModerationLabels is granted on the adapter only', () => {
-    const { template, workflow } = build({ projectVersion: ADAPTER });
+    const { template, workflow } = shared({ projectVersion: ADAPTER });
     expect(statementsGranting(roleStatements(template, workflow.functions.batch.role), 'rekognition:DetectModerationLabels')).toEqual([expect.objectContaining({ Resource: ADAPTER })]);
   });
 
   test('prepare reads manifests only below the manifest prefix', () => {
-    const { template, workflow } = build();
+    const { template, workflow } = shared();
     const reads = statementsGranting(roleStatements(template, workflow.functions.prepare.role), 's3:GetObject');
     expect(reads).toEqual([expect.objectContaining({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-manifests/manifests/*']] } })]);
   });
 
   test('the state machine reads and writes S3 only below the output prefix, uses the key, and may start its own children', () => {
-    const { template, workflow } = build();
+    const { template, workflow } = shared();
     const statements = roleStatements(template, workflow.stateMachine.role);
     const s3Statements = statements.filter((s) => asArray(s.Action).some((action: string) => action.startsWith('s3:')));
 
