@@ -13,6 +13,5 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test/lib', '<rootDir>/test/lambda', '<rootDir>/test/bin'],
-  setupFiles: [...(base.setupFiles ?? []), '<rootDir>/test/support/no-template-validation.js'],
   testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$', '/test/lib/governance/control-tower\\.test\\.ts$'],
 };

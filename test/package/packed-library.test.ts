@@ -43,7 +43,10 @@ interface Consumer {
 
 let work: string;
 const installed = {} as Record<ConsumerName, Consumer>;
-const npmEnv = { ...process.env, npm_config_update_notifier: 'false' };
+// The consumers synthesize as users do: with aws-cdk-lib's template validation, which the suite's
+// setup file turns off for the other tests.
+const { CDK_VALIDATION: _validationOff, ...userEnv } = process.env;
+const npmEnv = { ...userEnv, npm_config_update_notifier: 'false' };
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv });
