@@ -45,6 +45,8 @@ interface Consumer {
 
 let work: string;
 let staging: string;
+/** API.md as jsii-docgen writes it from the staged assembly; generated while the consumer apps install. */
+let generatedApiReference: Promise<string>;
 const installed = {} as Record<ConsumerName, Consumer>;
 // jsii prints a banner on Node 20 (end of life for jsii since 2026-10-30; see README "Install and versions").
 const npmEnv = { ...process.env, npm_config_update_notifier: 'false', JSII_SILENCE_SUPPORT_WARNING: '1' };
@@ -66,6 +68,13 @@ function stageAndPack(): string {
   run('npm', ['run', '--silent', 'compile'], staging);
   const output = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], staging);
   return join(work, JSON.parse(output)[0].filename);
+}
+
+async function generateApiReference(): Promise<string> {
+  const output = join(work, 'API.generated.md');
+  await promisify(execFile)(process.execPath, [join(repo, 'node_modules', 'jsii-docgen', 'bin', 'jsii-docgen'), '--output', output],
+    { cwd: staging, env: npmEnv });
+  return readFileSync(output, 'utf8');
 }
 
 async function install(name: ConsumerName, tarball: string): Promise<string> {
@@ -111,6 +120,8 @@ function triggerFunction(template: any): any {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'packed-library-'));
   const tarball = stageAndPack();
+  generatedApiReference = generateApiReference();
+  generatedApiReference.catch(() => undefined); // awaited (and reported) by its test
   const names = Object.keys(consumers) as ConsumerName[];
   const dirs = await Promise.all(names.map((name) => install(name, tarball)));
   names.forEach((name, i) => { installed[name] = { dir: dirs[i], ...synthesize(dirs[i]) }; });
@@ -150,14 +161,14 @@ test('the jsii assembly names a package for every language and carries the Const
       .map((name) => `cdk-bulk-moderation.${name}`)));
 });
 
-test('API.md is what jsii-docgen generates from the assembly (run `npm run docgen` and commit API.md if this fails)', () => {
-  const generated = join(work, 'API.generated.md');
-  run(process.execPath, [join(repo, 'node_modules', 'jsii-docgen', 'bin', 'jsii-docgen'), '--output', generated], staging);
+test('API.md is what jsii-docgen generates from the assembly (run `npm run docgen` and commit API.md if this fails)', async () => {
   const committed = readFileSync(join(repo, 'API.md'), 'utf8');
-  const fresh = readFileSync(generated, 'utf8');
+  const fresh = await generatedApiReference;
   if (committed !== fresh) {
-    const firstDifference = committed.split('\n').findIndex((line, i) => line !== fresh.split('\n')[i]);
-    throw new Error(`API.md is stale: it differs from jsii-docgen's output from line ${firstDifference + 1}. Run \`npm run build && npm run docgen\` and commit API.md.`);
+    const [mine, theirs] = [committed.split('\n'), fresh.split('\n')];
+    const line = mine.findIndex((text, i) => text !== theirs[i]);
+    throw new Error(`API.md is stale: it differs from jsii-docgen's output from line ${(line < 0 ? mine.length : line) + 1}`
+      + ` (committed: ${JSON.stringify(mine[line] ?? '<end>')}). Run \`npm run build && npm run docgen\` and commit API.md.`);
   }
 }, 120_000);
 
