@@ -24,7 +24,11 @@ export const MAX_REPORTED_ERRORS = 10;
 /** More top-level labels than Rekognition's taxonomy has; only a malformed results file could exceed it. */
 export const MAX_REPORTED_LABELS = 100;
 
-/** `detail.status` of a completion event. */
+/**
+ * `detail.status` of a completion event.
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export type CompletionStatus = 'SUCCEEDED' | 'FAILED';
 
 /**
@@ -35,6 +39,8 @@ export type CompletionStatus = 'SUCCEEDED' | 'FAILED';
  *   tracker came to read them;
  * - TRACKING_TIMEOUT: the job had not finished when `trackingTimeout` ran out; it was no longer
  *   followed (it may still finish and write its results).
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
  */
 export const FailureStage = {
   START: 'START',
@@ -42,6 +48,7 @@ export const FailureStage = {
   RESULTS: 'RESULTS',
   TRACKING_TIMEOUT: 'TRACKING_TIMEOUT',
 } as const;
+/** @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json. */
 export type FailureStage = typeof FailureStage[keyof typeof FailureStage];
 
 /** `detail.failure.code` of the failures the tracker itself decides. */
@@ -52,12 +59,14 @@ export const TrackerFailureCode = {
   TRACKING_TIMEOUT: 'TRACKING_TIMEOUT',
 } as const;
 
+/** @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json. */
 export interface CompletionFailure {
   code: string;
   message: string;
   stage: FailureStage;
 }
 
+/** @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json. */
 export interface CompletionOutput {
   bucket: string;
   prefix: string;
@@ -71,7 +80,11 @@ export interface CompletionOutput {
   errorReport: string | null;
 }
 
-/** One invalid manifest line, as the manifest summary reports it. */
+/**
+ * One invalid manifest line, as the manifest summary reports it.
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export interface ManifestLineError {
   lineNumber: number | null;
   sourceRef: string | null;
@@ -79,7 +92,11 @@ export interface ManifestLineError {
   message: string;
 }
 
-/** The manifest summary's statistics, with its first errors. */
+/**
+ * The manifest summary's statistics, with its first errors.
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export interface ManifestStatistics {
   totalLines: number;
   validLines: number;
@@ -90,7 +107,11 @@ export interface ManifestStatistics {
   errors: ManifestLineError[];
 }
 
-/** Tally of the results file. */
+/**
+ * Tally of the results file.
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export interface ModerationStatistics {
   /** Threshold an image's labels were compared with. */
   minConfidence: number;
@@ -104,13 +125,18 @@ export interface ModerationStatistics {
   unreadableLines: number;
 }
 
+/** @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json. */
 export interface CompletionTiming {
   createdAt: string | null;
   completedAt: string | null;
   durationSeconds: number | null;
 }
 
-/** `detail` of the 'Moderation Job Completed' event, version 1 (docs/event-schema.json). */
+/**
+ * `detail` of the 'Moderation Job Completed' event, version 1 (docs/event-schema.json).
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export interface CompletionEventDetail {
   version: typeof COMPLETION_DETAIL_VERSION;
   /** The pipeline's id (its construct path), so rules can tell pipelines apart; null if not configured. */

@@ -11,6 +11,8 @@ import { format } from 'pretty-format';
  * JavaScript apps that have only aws-cdk-lib and constructs (one on the lowest versions the peer
  * range allows, one on the versions this repository develops against), and synthesizes every
  * construct there. The build happens in a staging copy so the assets other tests use are never touched.
+ * The staging copy is compiled with jsii, as `npm run build` does, so the same assembly (`.jsii`) that
+ * Construct Hub and the other languages' bindings read is what API.md is checked against.
  */
 const repo = join(__dirname, '..', '..');
 const manifest = require('../../package.json');
@@ -42,29 +44,40 @@ interface Consumer {
 }
 
 let work: string;
+let staging: string;
+/** API.md as jsii-docgen writes it from the staged assembly; generated while the consumer apps install. */
+let generatedApiReference: Promise<string>;
 const installed = {} as Record<ConsumerName, Consumer>;
 // The consumers synthesize as users do: with aws-cdk-lib's template validation, which the suite's
-// setup file turns off for the other tests.
+// setup file turns off for the other tests. jsii prints a banner on Node 20 (end of life for jsii
+// since 2026-10-30; see README "Install and versions").
 const { CDK_VALIDATION: _validationOff, ...userEnv } = process.env;
-const npmEnv = { ...userEnv, npm_config_update_notifier: 'false' };
+const npmEnv = { ...userEnv, npm_config_update_notifier: 'false', JSII_SILENCE_SUPPORT_WARNING: '1' };
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv });
 }
 
 function stageAndPack(): string {
-  const staging = join(work, 'staging');
-  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'lib', 'lambda', 'scripts']) {
+  staging = join(work, 'staging');
+  for (const entry of ['package.json', 'lib', 'lambda', 'scripts']) {
     cpSync(join(repo, entry), join(staging, entry), { recursive: true });
   }
-  for (const optional of ['README.md', 'LICENSE', 'NOTICE']) {
+  for (const optional of ['README.md', 'API.md', 'LICENSE', 'NOTICE']) {
     if (existsSync(join(repo, optional))) cpSync(join(repo, optional), join(staging, optional));
   }
   symlinkSync(join(repo, 'node_modules'), join(staging, 'node_modules'));
   run(process.execPath, ['scripts/build-handlers.mjs'], staging);
-  run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], staging);
+  run('npm', ['run', '--silent', 'compile'], staging);
   const output = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], staging);
   return join(work, JSON.parse(output)[0].filename);
+}
+
+async function generateApiReference(): Promise<string> {
+  const output = join(work, 'API.generated.md');
+  await promisify(execFile)(process.execPath, [join(repo, 'node_modules', 'jsii-docgen', 'bin', 'jsii-docgen'), '--output', output],
+    { cwd: staging, env: npmEnv });
+  return readFileSync(output, 'utf8');
 }
 
 async function install(name: ConsumerName, tarball: string): Promise<string> {
@@ -110,6 +123,8 @@ function triggerFunction(template: any): any {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'packed-library-'));
   const tarball = stageAndPack();
+  generatedApiReference = generateApiReference();
+  generatedApiReference.catch(() => undefined); // awaited (and reported) by its test
   const names = Object.keys(consumers) as ConsumerName[];
   const dirs = await Promise.all(names.map((name) => install(name, tarball)));
   names.forEach((name, i) => { installed[name] = { dir: dirs[i], ...synthesize(dirs[i]) }; });
@@ -129,12 +144,36 @@ test('the peer range starts at the lowest versions found to work, below the ones
 test('the tarball ships compiled JavaScript, type declarations, pre-bundled handlers, LICENSE and NOTICE, not sources', () => {
   const dir = packageDir('latest');
   for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts',
-    'assets/trigger/index.mjs', 'LICENSE', 'NOTICE']) {
+    'assets/trigger/index.mjs', '.jsii', 'API.md', 'LICENSE', 'NOTICE']) {
     expect(`${file}: ${existsSync(join(dir, file))}`).toBe(`${file}: true`);
   }
-  expect(existsSync(join(dir, 'lib'))).toBe(false);
-  expect(existsSync(join(dir, 'lambda'))).toBe(false);
+  for (const file of ['lib', 'lambda', 'dist/tsconfig.tsbuildinfo']) {
+    expect(`${file}: ${existsSync(join(dir, file))}`).toBe(`${file}: false`);
+  }
 });
+
+test('the jsii assembly names a package for every language and carries the Construct Hub metadata', () => {
+  const assembly = JSON.parse(readFileSync(join(packageDir('latest'), '.jsii'), 'utf8'));
+  expect(Object.keys(assembly.targets).sort()).toEqual(['dotnet', 'go', 'java', 'js', 'python']);
+  expect(assembly.targets.python).toEqual({ distName: 'cdk-bulk-moderation', module: 'cdk_bulk_moderation' });
+  expect(assembly.keywords).toEqual(expect.arrayContaining(['aws-cdk', 'cdk', 'awscdk', 'rekognition', 'content-moderation']));
+  expect(assembly.repository.url).toBe(manifest.repository.url);
+  expect(assembly.homepage).toBe(manifest.homepage);
+  expect(Object.keys(assembly.types)).toEqual(expect.arrayContaining(
+    ['ModerationPipeline', 'ModerationPipelineProps', 'ModerationJob', 'ModerationJobProps', 'ModerationEngine']
+      .map((name) => `cdk-bulk-moderation.${name}`)));
+});
+
+test('API.md is what jsii-docgen generates from the assembly (run `npm run docgen` and commit API.md if this fails)', async () => {
+  const committed = readFileSync(join(repo, 'API.md'), 'utf8');
+  const fresh = await generatedApiReference;
+  if (committed !== fresh) {
+    const [mine, theirs] = [committed.split('\n'), fresh.split('\n')];
+    const line = mine.findIndex((text, i) => text !== theirs[i]);
+    throw new Error(`API.md is stale: it differs from jsii-docgen's output from line ${(line < 0 ? mine.length : line) + 1}`
+      + ` (committed: ${JSON.stringify(mine[line] ?? '<end>')}). Run \`npm run build && npm run docgen\` and commit API.md.`);
+  }
+}, 120_000);
 
 test('LICENSE is the Apache License 2.0 the package declares', () => {
   const license = readFileSync(join(packageDir('latest'), 'LICENSE'), 'utf8');
