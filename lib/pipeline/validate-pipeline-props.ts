@@ -36,6 +36,7 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
   validateSuffixes(errors, props.manifestSuffixes);
   validateBuckets(errors, props, manifestPrefix, outputPrefix);
   props.engine?._checkPipelineOptions(errors, 'engine');
+  props.policy?._problems('policy').forEach((problem) => errors.add(problem));
   errors.throwIfAny(constructPath);
 }
 

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,6 +28,8 @@ export interface JobTrackingProps {
   readonly trackingTimeout: Duration;
   readonly eventBus?: events.IEventBus;
   readonly completionTopic?: sns.ITopic;
+  /** Applies the pipeline's ModerationPolicy before the completion event (absent: no policy). */
+  readonly actionsFunction?: lambda.IFunction;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -69,7 +72,7 @@ export class JobTracking extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     }));
-    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function]);
+    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function, ...props.actionsFunction ? [props.actionsFunction] : []]);
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {
