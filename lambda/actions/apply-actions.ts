@@ -123,10 +123,10 @@ async function processChunk(
     const outcome = await tagImage(deps.s3, image, verdict.status, detail.token, verdict.matched);
     if (outcome.kind === 'failed') {
       recordFailure(checkpoint.failures, counts, line, image, outcome.code, outcome.message);
-    } else if (outcome.kind === 'alreadyDone') {
-      counts.alreadyDone += 1;
     } else {
-      counts.tagged += 1;
+      if (outcome.kind === 'alreadyDone') counts.alreadyDone += 1;
+      else counts.tagged += 1;
+      // Counted for an image found done too: after a resume it was tagged by an invocation whose counts were lost.
       if (outcome.labelsDropped) {
         counts.labelsTagDropped += 1;
         checkpoint.labelsNotFitting.push(failureEntry(line, image, ActionFailureCode.TAG_LIMIT, 'moderation:labels left out: the object\'s own tags leave no room'));

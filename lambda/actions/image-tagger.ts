@@ -9,7 +9,7 @@ import { mergeTags } from './tag-merge';
 export type TagOutcome =
   | { kind: 'tagged'; labelsDropped: boolean }
   /** The object already carries this job's token: nothing was written. */
-  | { kind: 'alreadyDone' }
+  | { kind: 'alreadyDone'; labelsDropped: boolean }
   | { kind: 'failed'; code: string; message: string };
 
 const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
@@ -32,10 +32,10 @@ export async function tagImage(
     const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand(target));
     const existing = TagSet.map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
     // Done by this job before (a repeated run, or a resumed one): leave it, even if a reviewer has since released it.
-    if (existing.some((tag) => tag.Key === ModerationTag.TOKEN && tag.Value === token)) {
-      return { kind: 'alreadyDone' };
-    }
     const merge = mergeTags(existing, status, token, matched);
+    if (existing.some((tag) => tag.Key === ModerationTag.TOKEN && tag.Value === token)) {
+      return { kind: 'alreadyDone', labelsDropped: merge.fits && merge.labelsDropped };
+    }
     if (!merge.fits) {
       return {
         kind: 'failed',
@@ -50,8 +50,9 @@ export async function tagImage(
   }
 }
 
+/** Only S3's own refusals of this request (4xx) are the image's outcome; anything else propagates. */
 function failure(error: unknown): TagOutcome {
-  if (isRetryable(error)) throw error;
+  if (isRetryable(error) || (error as { $fault?: string } | null)?.$fault !== 'client') throw error;
   const code = errorCode(error);
   const message = `${code}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 512);
   if (GONE.has(code)) return { kind: 'failed', code: ActionFailureCode.OBJECT_GONE, message };
