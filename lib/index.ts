@@ -8,4 +8,3 @@ export * from './pipeline/moderation-pipeline-props';
 export * from './job/moderation-job-props';
 export { ModerationAction, ModerationPolicy, ModerationRule, type ModerationPolicyProps, type ModerationRuleOptions } from './actions/moderation-policy';
 export { type ImageFlaggedRuleOptions } from './actions/image-flagged-rule';
-export { MODERATION_TAXONOMY_V7, MODERATION_TAXONOMY_VERSION } from './actions/moderation-taxonomy';
