@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ACTIONS_HANDLER, actionsEnvironment, ModerationTag } from './actions-contract';
 import { ModerationPolicy } from './moderation-policy';
 import { grantWithReason } from '../common/grants';
+import { grantListResultsAndKey } from '../common/results-folder-grants';
 import { HandlerFunction } from '../common/handler-function';
 import { tokenAwareString } from '../common/token-string';
 
@@ -63,18 +64,8 @@ export class ModerationActions extends Construct {
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
       reason: 'The actions function reads each job\'s results and writes its actions report and checkpoint in per-manifest folders below the output prefix, named at run time.',
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListResults',
-      // Without it S3 answers AccessDenied, not NoSuchKey, for a checkpoint not written yet.
-      actions: ['s3:ListBucket'],
-      resources: [props.outputBucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${props.outputPrefix}*`] } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UseResultsKey',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [props.encryptionKey.keyArn],
-    }));
+    // A checkpoint not written yet must read as NoSuchKey.
+    grantListResultsAndKey(role, props);
     const images = props.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
     grantWithReason(role, {
       sid: 'ReadImageTags',
