@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { ACTIONS_REPORT_NAME, IMAGE_FLAGGED_DETAIL_TYPE } from '../../../lib/actions/actions-contract';
 import { MODERATION_EVENT_SOURCE } from '../../../lib/events/completion-event-contract';
 import {
@@ -6,15 +6,14 @@ import {
   faultyS3,
   IMAGES,
   type ImageSpec,
-  localS3Client,
   OUTPUT,
   ownTagSet,
   runLikeTheWorkflow,
   seed,
   SETTINGS,
   trackedState,
+  useLocalS3,
 } from '../../support/actions/actions-fixture';
-import { LOCAL_S3_CLIENT_ENV, type LocalS3, startLocalS3 } from '../../support/local-s3';
 
 // The real actions code against a local S3 server (s3rver: it stores and returns object tags but
 // has no versioning and enforces neither the 10-tag limit nor permissions, so AccessDenied is
@@ -23,22 +22,10 @@ import { LOCAL_S3_CLIENT_ENV, type LocalS3, startLocalS3 } from '../../support/l
 const IMAGES_COUNT = 1000;
 const NO_RETRY_WAIT = { attempts: 6, baseDelayMs: 0, sleep: async () => undefined };
 
-let server: LocalS3;
-let s3: S3Client;
-
-beforeAll(async () => {
-  Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
-  server = await startLocalS3([OUTPUT]);
-  s3 = localS3Client(server.url);
-}, 60_000);
-
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+const local = useLocalS3();
 
 async function tagsOf(key: string): Promise<Record<string, string>> {
-  const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: IMAGES, Key: key }));
+  const { TagSet = [] } = await local.client.send(new GetObjectTaggingCommand({ Bucket: IMAGES, Key: key }));
   return Object.fromEntries(TagSet.map((tag) => [tag.Key!, tag.Value!]));
 }
 
@@ -50,7 +37,7 @@ async function allTags(specs: ImageSpec[]): Promise<Array<Record<string, string>
 }
 
 async function readJson(key: string): Promise<any> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: OUTPUT, Key: key }));
+  const response = await local.client.send(new GetObjectCommand({ Bucket: OUTPUT, Key: key }));
   return JSON.parse(await response.Body!.transformToString());
 }
 
@@ -76,10 +63,10 @@ describe('a 1,000-image job with a mixed policy', () => {
   let seconds: number;
 
   beforeAll(async () => {
-    specs = await seed(s3, IMAGES_COUNT, resultsKey);
+    specs = await seed(local.client, IMAGES_COUNT, resultsKey);
     // EventBridge throttles some entries of the first calls; they are sent again.
     events.refuse = (_entry, call) => call <= 3 && Math.random() < 0.5;
-    const { client, counts } = faultyS3(s3);
+    const { client, counts } = faultyS3(local.client);
     const started = Date.now();
     first = await runLikeTheWorkflow(trackedState(token, prefix, resultsKey), {
       s3: client, events: events.client, settings: SETTINGS, remainingMs: () => 600_000, eventRetry: NO_RETRY_WAIT,
@@ -146,7 +133,7 @@ describe('a 1,000-image job with a mixed policy', () => {
   test('applying the same results again changes nothing and publishes nothing', async () => {
     const before = await allTags(specs);
     const eventsBefore = events.accepted.length;
-    const { client, counts } = faultyS3(s3);
+    const { client, counts } = faultyS3(local.client);
     const again = await runLikeTheWorkflow(trackedState(token, prefix, resultsKey), {
       s3: client, events: events.client, settings: SETTINGS, remainingMs: () => 600_000, eventRetry: NO_RETRY_WAIT,
     });
@@ -162,10 +149,10 @@ describe('a crash half-way, throttling and a spent time budget', () => {
     const token = 'c'.repeat(64);
     const prefix = 'results/batch-2/cccccccccccc';
     const resultsKey = `${prefix}/job-1/results/output.jsonl`;
-    const specs = await seed(s3, IMAGES_COUNT, resultsKey);
+    const specs = await seed(local.client, IMAGES_COUNT, resultsKey);
     const events = new EventsDouble();
     let crashed = false;
-    const { client, counts } = faultyS3(s3, (command, seen) => {
+    const { client, counts } = faultyS3(local.client, (command, seen) => {
       const name = command.constructor.name;
       // The process dies half-way, in the middle of a chunk's tagging.
       if (name === 'PutObjectTaggingCommand' && seen.get(name) === 480 && !crashed) {

@@ -1,12 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { ModerationAction, ModerationPipeline, ModerationPolicy, ModerationRule } from '../../../lib';
 import { ActionsState } from '../../../lib/actions/actions-contract';
 import { applyActions } from '../../../lambda/actions/apply-actions';
-import { EventsDouble, faultyS3, localS3Client, OUTPUT, seed, SETTINGS, trackedState } from '../../support/actions/actions-fixture';
+import { EventsDouble, faultyS3, seed, SETTINGS, trackedState, useLocalS3 } from '../../support/actions/actions-fixture';
 import { schemaErrors } from '../../support/event-schema';
-import { LOCAL_S3_CLIENT_ENV, type LocalS3, startLocalS3 } from '../../support/local-s3';
 import { definitionFromTemplate, runLocally } from '../../support/local-state-machine';
 import { logicalId } from '../../support/synth-helpers';
 
@@ -14,19 +12,7 @@ import { logicalId } from '../../support/synth-helpers';
 // the tracker answers a finished job, the actions step runs the real actions code against s3rver,
 // and PutEvents is a local function. Retry pauses take 0 ms.
 
-let server: LocalS3;
-let s3: S3Client;
-
-beforeAll(async () => {
-  Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
-  server = await startLocalS3([OUTPUT]);
-  s3 = localS3Client(server.url);
-}, 60_000);
-
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+const local = useLocalS3();
 
 test('the workflow re-invokes the step while its time budget runs out, retries it on SlowDown, then publishes the detail with the counts', async () => {
   // GIVEN a pipeline with a policy, and a finished job of 200 images (the step runs with the fixture's mixed policy: 20 quarantined, 40 events)
@@ -38,13 +24,13 @@ test('the workflow re-invokes the step while its time budget runs out, retries i
   const token = 'f'.repeat(64);
   const prefix = 'results/workflow/ffffffffffff';
   const resultsKey = `${prefix}/job-1/results/output.jsonl`;
-  await seed(s3, 200, resultsKey);
+  await seed(local.client, 200, resultsKey);
   const finished = trackedState(token, prefix, resultsKey);
   const { step: trackerStep, ...input } = finished;
   const events = new EventsDouble();
   let invocations = 0;
   let getTagging = 0;
-  const { client } = faultyS3(s3, (command) => {
+  const { client } = faultyS3(local.client, (command) => {
     if (command.constructor.name === 'GetObjectTaggingCommand' && (getTagging += 1) === 120) {
       throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } });
     }

@@ -5,7 +5,7 @@ import type { CompletionEventDetail } from '../../../lib/events/completion-event
 import type { TrackingWorkflowState } from '../../../lib/tracking/tracking-contract';
 import { type ActionsDependencies, applyActions } from '../../../lambda/actions/apply-actions';
 import { isRetryable } from '../../../lambda/common/errors';
-import { LOCAL_S3_CREDENTIALS } from '../local-s3';
+import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../local-s3';
 import { label, type LabelFixture, resultLine } from '../result-fixtures';
 
 export const IMAGES = 'images';
@@ -170,4 +170,19 @@ export async function runLikeTheWorkflow(state: TrackingWorkflowState, deps: Act
     }
   }
   throw new Error(`actions not complete after ${maxInvocations} invocations`);
+}
+
+/** A local S3 server with the output bucket for the tests of one file: `client` is set once it runs. */
+export function useLocalS3(): { client: S3Client } {
+  const local = {} as { client: S3Client; server?: LocalS3 };
+  beforeAll(async () => {
+    Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
+    local.server = await startLocalS3([OUTPUT]);
+    local.client = localS3Client(local.server.url);
+  }, 60_000);
+  afterAll(async () => {
+    local.client?.destroy();
+    await local.server?.stop();
+  });
+  return local;
 }
