@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHES = ['cold-load', 'synth', 'manifest-validation', 'throughput', 'backlog-drain', 'per-image'];
+const BENCHES = ['cold-load', 'synth', 'manifest-validation', 'throughput', 'backlog-drain', 'per-image', 'actions'];
 const only = process.env.BENCH_ONLY?.split(',');
 const benchDir = new URL('.', import.meta.url).pathname;
 

@@ -7,3 +7,5 @@ export * from './pipeline/moderation-pipeline-interface';
 export * from './pipeline/moderation-pipeline-props';
 export * from './job/moderation-job-props';
 export * from './ingest/image-ingestion';
+export { ModerationAction, ModerationPolicy, ModerationRule, type ModerationPolicyProps, type ModerationRuleOptions } from './actions/moderation-policy';
+export { type ImageFlaggedRuleOptions } from './actions/image-flagged-rule';

@@ -153,4 +153,29 @@ export interface CompletionEventDetail {
   statistics: ManifestStatistics | null;
   moderation: ModerationStatistics | null;
   timing: CompletionTiming;
+  /**
+   * What the pipeline's ModerationPolicy did, per action. Added to version 1 as an optional field
+   * (absent without a policy, or when the job yielded no results): existing consumers see
+   * nothing change unless they turn a policy on.
+   */
+  actions?: ActionCounts;
+}
+
+/** `detail.actions`: the counts of the moderation actions (actions-report.json lists the failures). */
+export interface ActionCounts {
+  /** Images (analysed result lines) the policy was applied to. */
+  imagesEvaluated: number;
+  imagesFlagged: number;
+  imagesQuarantined: number;
+  /** Object versions whose tags this job wrote (not counting those already done). */
+  tagged: number;
+  /** Images that already carried this job's tags: nothing was changed. */
+  alreadyDone: number;
+  eventsPublished: number;
+  /** Images tagged without moderation:labels, for lack of room among the object's 10 tags. */
+  labelsTagDropped: number;
+  /** Images whose actions failed (listed in the report). */
+  failed: number;
+  /** s3:// URI of actions-report.json. */
+  report: string;
 }

@@ -1,4 +1,5 @@
 import * as contract from './completion-event-contract';
+import { IMAGE_FLAGGED_DETAIL_TYPE } from '../actions/actions-contract';
 
 /**
  * The events a moderation pipeline publishes, for rules written by hand (`onJobCompleted` writes
@@ -14,6 +15,12 @@ export class ModerationEvents {
    */
   public static readonly JOB_COMPLETED_DETAIL_TYPE: string = contract.JOB_COMPLETED_DETAIL_TYPE;
 
+  /**
+   * `detail-type` of the event published per image that a `policy` rule with
+   * ModerationAction.EVENT matched (docs/image-flagged-event-schema.json).
+   */
+  public static readonly IMAGE_FLAGGED_DETAIL_TYPE: string = IMAGE_FLAGGED_DETAIL_TYPE;
+
   private constructor() {}
 }
 
@@ -24,6 +31,7 @@ export const MODERATION_EVENT_SOURCE = contract.MODERATION_EVENT_SOURCE;
 export const JOB_COMPLETED_DETAIL_TYPE = contract.JOB_COMPLETED_DETAIL_TYPE;
 
 export type {
+  ActionCounts,
   CompletionEventDetail,
   CompletionFailure,
   CompletionOutput,

@@ -59,6 +59,12 @@ export interface PerImageWorkflowProps {
    * @default - none
    */
   readonly completionTopic?: sns.ITopic;
+  /**
+   * Applies the pipeline's ModerationPolicy before the completion event.
+   *
+   * @default - no policy: no actions
+   */
+  readonly actionsFunction?: lambda.IFunction;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }

@@ -70,7 +70,8 @@ export class PerImageWorkflow extends Construct {
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
       reason: 'The Distributed Map reads each manifest\'s items and its ResultWriter writes the Map results in that manifest\'s folder below the output prefix, named at run time.',
     });
-    acknowledgeInvokeGrants(stateMachine, [this.functions.prepare.function, this.functions.batch.function, this.functions.finalize.function, props.trackerFunction]);
+    acknowledgeInvokeGrants(stateMachine, [this.functions.prepare.function, this.functions.batch.function, this.functions.finalize.function, props.trackerFunction,
+      ...props.actionsFunction ? [props.actionsFunction] : []]);
     const executions = (suffix: string) => Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',

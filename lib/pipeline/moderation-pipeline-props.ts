@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { ModerationPolicy } from '../actions/moderation-policy';
 import { ModerationEngine } from '../engine/moderation-engine';
 import type { ImageIngestion } from '../ingest/image-ingestion';
 
@@ -285,4 +286,14 @@ export interface ModerationPipelineProps {
    * @default - no ingestion: manifests only
    */
   readonly imageIngestion?: ImageIngestion;
+
+  /**
+   * What happens to each image once its job has finished, for both engines: per-label
+   * thresholds, each naming its actions (tag the object version, quarantine it behind a
+   * bucket-policy Deny, publish a 'Moderation Image Flagged' event). The completion event then
+   * counts the actions (`detail.actions`) and the manifest's folder gets `actions-report.json`.
+   *
+   * @default - no policy: the flagged-images list and the completion event only
+   */
+  readonly policy?: ModerationPolicy;
 }

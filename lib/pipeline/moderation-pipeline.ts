@@ -25,11 +25,16 @@ import { IModerationPipeline } from './moderation-pipeline-interface';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
 import { grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
 import { createAccessLogsBucket, createSecureBucket } from '../common/secure-bucket';
-import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
+import { acknowledgeFinding, acknowledgeGrant, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
 import { validatePipelineProps } from './validate-pipeline-props';
 import { createPipelineKey } from './pipeline-key';
 import { LogGroupEncryption } from '../common/encrypted-log-groups';
 import type { ImageBatcher } from '../ingest/image-batcher';
+import { ModerationActions } from '../actions/moderation-actions';
+import { ModerationPolicy } from '../actions/moderation-policy';
+import { QuarantinePolicy } from '../actions/quarantine-policy';
+import { createImageFlaggedRule, ImageFlaggedRuleOptions } from '../actions/image-flagged-rule';
+import { DEFAULT_MIN_CONFIDENCE } from '../events/completion-event-contract';
 
 /**
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
@@ -94,7 +99,12 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly imageIngestionDeadLetterQueue?: sqs.IQueue;
   /** The function that batches uploaded images into manifests, with `imageIngestion`. */
   public readonly imageIngestionFunction?: lambda.IFunction;
+  /** The moderation policy, when set. */
+  public readonly policy?: ModerationPolicy;
+  /** The function that applies `policy` after each job, when a policy is set. */
+  public readonly actionsFunction?: lambda.IFunction;
   private readonly metrics: PipelineMetrics;
+  private readonly quarantine?: QuarantinePolicy;
 
   constructor(scope: Construct, id: string, props: ModerationPipelineProps = {}) {
     super(scope, id);
@@ -171,6 +181,9 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.completionTopic = props.completionTopic ?? (props.createCompletionTopic
       ? new sns.Topic(this, 'CompletionTopic', { masterKey: this.encryptionKey, enforceSSL: true })
       : undefined);
+    this.policy = props.policy;
+    this.actionsFunction = props.policy ? this.addActions(props.policy, props, logRetention, removalPolicy) : undefined;
+    this.quarantine = props.policy?.quarantines ? new QuarantinePolicy(this, this.imageBuckets) : undefined;
     const tracking = this.addTracking(props, trigger, logRetention, removalPolicy);
     this.trackingStateMachine = tracking.stateMachine;
     this.trackerFunction = tracking.tracker.function;
@@ -208,6 +221,43 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
    */
   public onJobCompleted(id: string, options: JobCompletedRuleOptions = {}): events.Rule {
     return createJobCompletedRule(this, id, { eventBus: this.eventBus, pipelineId: this.pipelineId }, options);
+  }
+
+  /**
+   * A rule on the pipeline's event bus that matches its 'Moderation Image Flagged' events (one
+   * per image that a `policy` rule with ModerationAction.EVENT matched), optionally only those
+   * with `options.label`, sending them to `options.target`.
+   */
+  public onImageFlagged(id: string, options: ImageFlaggedRuleOptions = {}): events.Rule {
+    if (!this.policy?.publishesEvents) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:noImageEvents',
+        `onImageFlagged('${id}'): no rule of the pipeline's policy has ModerationAction.EVENT, so the rule never matches.`);
+    }
+    return createImageFlaggedRule(this, id, { eventBus: this.eventBus, pipelineId: this.pipelineId }, options);
+  }
+
+  /**
+   * Lets `grantee` (a role or a user) read quarantined images despite the quarantine Deny, and
+   * release them by rewriting their tags: s3:GetObject(Version) and s3:Get/PutObject(Version)Tagging
+   * on the image buckets, kms:Decrypt with the pipeline's key, and an exemption in the Deny
+   * statement of every bucket the pipeline owns.
+   */
+  public grantReviewQuarantined(grantee: iam.IGrantable): iam.Grant {
+    this.quarantine?.exempt(grantee);
+    const resourceArns = this.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+      resourceArns,
+    });
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      acknowledgeGrant(grantee.grantPrincipal, {
+        resources: resourceArns,
+        reason: 'A reviewer reads and releases quarantined images, which may be anywhere in the image buckets (the manifests name them).',
+      });
+    }
+    this.encryptionKey.grant(grantee, 'kms:Decrypt');
+    return grant;
   }
 
   /** Manifest events waiting for a job (maximum over 5 minutes). */
@@ -310,11 +360,29 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,
       eventBus: props.eventBus,
       completionTopic: this.completionTopic,
+      actionsFunction: this.actionsFunction,
       logRetention,
       removalPolicy,
     });
     tracking.stateMachine.grantStartExecution(trigger.handler.role);
     return tracking;
+  }
+
+  /** The function that applies the policy after each job, before the completion event. */
+  private addActions(policy: ModerationPolicy, props: ModerationPipelineProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
+    const minConfidence = props.minConfidence === undefined || Token.isUnresolved(props.minConfidence) ? DEFAULT_MIN_CONFIDENCE : props.minConfidence;
+    return new ModerationActions(this, 'ModerationActions', {
+      policy,
+      defaultMinConfidence: minConfidence,
+      pipelineId: this.pipelineId,
+      imageBuckets: this.imageBuckets,
+      outputBucket: this.outputBucket,
+      outputPrefix: this.outputPrefix,
+      encryptionKey: this.encryptionKey,
+      eventBus: this.eventBus,
+      logRetention,
+      removalPolicy,
+    }).handler.function;
   }
 
   /** The metrics, the alarms (unless turned off) and the dashboard (when asked for). */
@@ -361,6 +429,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
         trackerFunction: this.trackerFunction,
         eventBus: props.eventBus,
         completionTopic: this.completionTopic,
+        actionsFunction: this.actionsFunction,
         logRetention,
         removalPolicy,
       },

@@ -43,6 +43,7 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
     outputPrefix,
     manifestSuffixes: props.manifestSuffixes ?? PIPELINE_DEFAULTS.manifestSuffixes,
   });
+  props.policy?._problems('policy').forEach((problem) => errors.add(problem));
   errors.throwIfAny(constructPath);
 }
 

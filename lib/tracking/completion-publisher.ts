@@ -1,15 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { JOB_COMPLETED_DETAIL_TYPE, MODERATION_EVENT_SOURCE } from '../events/completion-event-contract';
 import { TrackingPath } from './tracking-contract';
+import { applyModerationActions } from '../actions/actions-step';
 
 export interface CompletionPublisherProps {
   readonly eventBus?: events.IEventBus;
   readonly completionTopic?: sns.ITopic;
+  /** The pipeline's moderation actions function (with a policy): it runs before the event is published. */
+  readonly actionsFunction?: lambda.IFunction;
 }
 
 /**
@@ -37,7 +41,8 @@ export function publishCompletion(scope: Construct, props: CompletionPublisherPr
   const accepted = new sfn.Choice(scope, 'EventAccepted?')
     .when(sfn.Condition.numberGreaterThan('$.published.FailedEntryCount', 0), eventRejected)
     .otherwise(props.completionTopic ? notify(scope, props.completionTopic).next(done) : done);
-  return publish.next(accepted);
+  const published = publish.next(accepted);
+  return props.actionsFunction ? applyModerationActions(scope, props.actionsFunction, published) : published;
 }
 
 function notify(scope: Construct, topic: sns.ITopic): tasks.SnsPublish {

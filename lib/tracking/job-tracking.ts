@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,6 +16,7 @@ import { HandlerFunction } from '../common/handler-function';
 import { tokenAwareString } from '../common/token-string';
 import { grantReadJobStatus } from '../trigger/rekognition-job-grants';
 import { acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
+import { grantListResultsAndKey } from '../common/results-folder-grants';
 
 export interface JobTrackingProps {
   readonly pipelineId: string;
@@ -27,6 +28,8 @@ export interface JobTrackingProps {
   readonly trackingTimeout: Duration;
   readonly eventBus?: events.IEventBus;
   readonly completionTopic?: sns.ITopic;
+  /** Applies the pipeline's ModerationPolicy before the completion event (absent: no policy). */
+  readonly actionsFunction?: lambda.IFunction;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -69,7 +72,7 @@ export class JobTracking extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     }));
-    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function]);
+    acknowledgeInvokeGrants(this.stateMachine, [this.tracker.function, ...props.actionsFunction ? [props.actionsFunction] : []]);
   }
 
   private definition(props: JobTrackingProps): sfn.IChainable {
@@ -113,19 +116,8 @@ export class JobTracking extends Construct {
       resources: [props.outputBucket.arnForObjects(`${props.outputPrefix}*`)],
       reason: 'The tracker reads each job\'s results and summary and writes its flagged-images list in per-manifest folders below the output prefix, named at run time.',
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListResults',
-      // Without it S3 answers AccessDenied for a results object that is gone, not NoSuchKey, and
-      // the tracker could not report the loss (failure stage RESULTS).
-      actions: ['s3:ListBucket'],
-      resources: [props.outputBucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${props.outputPrefix}*`] } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UseResultsKey',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [props.encryptionKey.keyArn],
-    }));
+    // The tracker reports a results object that is gone (failure stage RESULTS): it must see NoSuchKey.
+    grantListResultsAndKey(role, props);
   }
 }
 
