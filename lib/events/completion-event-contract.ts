@@ -161,7 +161,11 @@ export interface CompletionEventDetail {
   actions?: ActionCounts;
 }
 
-/** `detail.actions`: the counts of the moderation actions (actions-report.json lists the failures). */
+/**
+ * `detail.actions`: the counts of the moderation actions (actions-report.json lists the failures).
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
 export interface ActionCounts {
   /** Images (analysed result lines) the policy was applied to. */
   imagesEvaluated: number;
