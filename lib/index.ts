@@ -6,3 +6,5 @@ export * from './pipeline/moderation-pipeline';
 export * from './pipeline/moderation-pipeline-interface';
 export * from './pipeline/moderation-pipeline-props';
 export * from './job/moderation-job-props';
+export * from './common/function-vpc-props';
+export * from './common/vpc-endpoints';

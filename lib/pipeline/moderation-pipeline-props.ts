@@ -5,11 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModerationEngine } from '../engine/moderation-engine';
+import type { FunctionVpcProps } from '../common/function-vpc-props';
 
 /**
  * Properties of a {@link ModerationPipeline}.
  */
-export interface ModerationPipelineProps {
+export interface ModerationPipelineProps extends FunctionVpcProps {
   /**
    * The bucket that receives manifests (and, usually, the images they list).
    *

@@ -1,4 +1,4 @@
-import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -29,6 +29,7 @@ import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/gran
 import { validatePipelineProps } from './validate-pipeline-props';
 import { createPipelineKey } from './pipeline-key';
 import { LogGroupEncryption } from '../common/encrypted-log-groups';
+import { FunctionNetwork } from '../common/function-network';
 
 /**
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
@@ -105,6 +106,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
     this.engine = props.engine ?? ModerationEngine.bulk();
 
+    FunctionNetwork.place(this, props);
     this.encryptionKey = props.encryptionKey ?? createPipelineKey(this, removalPolicy);
     if (!LogGroupEncryption.enable(this, this.encryptionKey)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:logGroupsNotEncrypted',
@@ -117,9 +119,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       ? props.accessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogsBucket', removalPolicy)
       : undefined;
 
-    const inputBucketName = props.inputBucket ? undefined : `moderation-${this.node.addr.slice(0, 10)}-in-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     this.inputBucket = props.inputBucket ?? createSecureBucket(this, 'InputBucket', {
-      bucketName: inputBucketName,
       encryptionKey: this.encryptionKey,
       versioned: true,
       accessLogsBucket: this.accessLogsBucket!,
@@ -174,11 +174,11 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.alarmTopic = operations.alarmTopic;
     this.dashboard = operations.dashboard;
 
-    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], this.keyPolicySourceArn(inputBucketName));
+    this.notifyOnManifests(props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes], trigger.queueArnForKeyPolicy);
     if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
         'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
-        + 'on condition of aws:SourceAccount and aws:SourceArn (the input bucket), or S3 cannot publish manifest events to the encrypted queue.');
+        + 'on condition of aws:SourceAccount and kms:EncryptionContext:aws:sqs:arn (the manifest queue), or S3 cannot publish manifest events to the encrypted queue.');
     }
   }
 
@@ -347,25 +347,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     });
   }
 
-  /**
-   * How the key policy can name the input bucket without the key and the bucket depending on
-   * each other: by a name known at synth, or (for a given bucket of this stack encrypted with
-   * this key, whose name CloudFormation generates) not at all.
-   */
-  private keyPolicySourceArn(createdBucketName: string | undefined): string | undefined {
-    const bucketArnOf = (name: string) => Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: name });
-    if (createdBucketName) return bucketArnOf(createdBucketName);
-    if (!Token.isUnresolved(this.inputBucket.bucketName)) return bucketArnOf(this.inputBucket.bucketName);
-    const encryptedWithThisKey = this.inputBucket.encryptionKey === this.encryptionKey && Stack.of(this.inputBucket) === Stack.of(this);
-    if (!encryptedWithThisKey) return this.inputBucket.bucketArn;
-    Annotations.of(this).addWarningV2('cdk-bulk-moderation:keyPolicySourceArn',
-      'inputBucket is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: '
-      + 'its statement for s3.amazonaws.com is conditioned on aws:SourceAccount only (the queue policy still names the bucket). Give the bucket a bucketName to get both conditions.');
-    return undefined;
-  }
-
-  private notifyOnManifests(suffixes: string[], keyPolicySourceArn: string | undefined): void {
-    const destination = new ConditionedQueueDestination(this.manifestQueue, keyPolicySourceArn);
+  private notifyOnManifests(suffixes: string[], queueArnForKeyPolicy: string): void {
+    const destination = new ConditionedQueueDestination(this.manifestQueue, queueArnForKeyPolicy);
     for (const suffix of suffixes) {
       this.inputBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
         prefix: this.manifestPrefix || undefined,

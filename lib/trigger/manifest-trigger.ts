@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
+import { stackInstanceId } from '../common/stack-instance';
 import { tokenAwareString } from '../common/token-string';
 import { TRIGGER_HANDLER, triggerEnvironment, type TriggerSettings } from './trigger-contract';
 
@@ -29,20 +30,34 @@ export class ManifestTrigger extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly handler: HandlerFunction;
+  /**
+   * The manifest queue's ARN, known without a reference to the queue: policies the queue depends
+   * on (the key's, the dead-letter queue's) can name it without a circular dependency.
+   */
+  public readonly queueArnForKeyPolicy: string;
   private readonly unexpectedErrorAttempts: number;
 
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
     this.unexpectedErrorAttempts = props.unexpectedErrorAttempts;
+    // Named after the stack instance (the queue is not retained, and a new deployment gets a new
+    // name), so the key policy and the dead-letter queue can name it before it exists.
+    const queueName = `moderation-${stackInstanceId()}-${this.node.addr.slice(0, 16)}`;
+    this.queueArnForKeyPolicy = Stack.of(this).formatArn({ service: 'sqs', resource: queueName });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      redriveAllowPolicy: {
+        redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+        sourceQueues: [sqs.Queue.fromQueueArn(this, 'ManifestQueueByName', this.queueArnForKeyPolicy)],
+      },
     });
 
     this.queue = new sqs.Queue(this, 'Queue', {
+      queueName,
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
