@@ -11,13 +11,14 @@ const repo = join(__dirname, '..', '..');
 const FIXTURE = `
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { JobStatus, ModerationEngine, ModerationJob, ModerationPipeline } from '${join(repo, 'lib').replace(/\\/g, '/')}';
+import { JobStatus, ModerationEngine, ModerationJob, ModerationPipeline, ModerationVpcEndpoints } from '${join(repo, 'lib').replace(/\\/g, '/')}';
 
 declare const myResultsBucket: s3.IBucket;
 declare const myKey: kms.IKey;
@@ -29,7 +30,7 @@ declare const myUploaderRole: iam.IRole;
 
 export class Examples extends Stack {
   public examples(pipeline: ModerationPipeline): void {
-    void pipeline; void targets; void CfnOutput; void ModerationEngine; void ModerationJob; void JobStatus;
+    void pipeline; void targets; void CfnOutput; void ModerationEngine; void ModerationJob; void JobStatus; void ec2; void ModerationVpcEndpoints;
 `;
 
 function typeScriptExamples(markdown: string): string[] {
