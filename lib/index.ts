@@ -9,3 +9,5 @@ export * from './job/moderation-job-props';
 export * from './ingest/image-ingestion';
 export { ModerationAction, ModerationPolicy, ModerationRule, type ModerationPolicyProps, type ModerationRuleOptions } from './actions/moderation-policy';
 export { type ImageFlaggedRuleOptions } from './actions/image-flagged-rule';
+export * from './common/function-vpc-props';
+export * from './common/vpc-endpoints';

@@ -1,8 +1,9 @@
-import { ArnFormat, Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { stackInstanceId } from './stack-instance';
 
 const ID = 'LogGroupEncryption';
 
@@ -47,8 +48,7 @@ export class LogGroupEncryption extends Construct {
   private constructor(scope: Construct, key: kms.Key) {
     super(scope, ID);
     this.key = key;
-    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
-    this.namePrefix = `/aws/vendedlogs/moderation/${stackUuid}/${scope.node.addr}/`;
+    this.namePrefix = `/aws/vendedlogs/moderation/${stackInstanceId()}/${scope.node.addr}/`;
     key.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],

@@ -9,6 +9,9 @@ const WILDCARD_RULE = 'AwsSolutions-IAM5';
 /** AwsSolutions-IAM4 on a role with AWS's managed policy for Lambda logging (aws-cdk-lib's own handlers). */
 export const BASIC_EXECUTION_ROLE_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
 
+/** AwsSolutions-IAM4 on a role of aws-cdk-lib's own handlers placed in a VPC. */
+export const VPC_ACCESS_ROLE_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
+
 /** What a statement allows, with the reason its wildcards are needed. */
 export interface ReasonedGrant {
   /** Actions; one with a `*` is a finding of its own. */

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { createLogGroup } from './encrypted-log-groups';
+import { FunctionNetwork } from './function-network';
 import { HANDLER_RUNTIME, handlerCode } from './handler-code';
 
 export interface HandlerFunctionOptions {
@@ -22,7 +23,8 @@ export interface HandlerFunctionOptions {
 /**
  * A pre-bundled handler with its own role and an explicit log group (encrypted with the pipeline's
  * key, see `LogGroupEncryption`). The role is written out here instead of taking
- * AWSLambdaBasicExecutionRole, so it can only write to its own log group.
+ * AWSLambdaBasicExecutionRole, so it can only write to its own log group. It runs in the VPC of
+ * the nearest `FunctionNetwork` above it, if any.
  */
 export class HandlerFunction extends Construct {
   public readonly function: lambda.Function;
@@ -36,6 +38,8 @@ export class HandlerFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: options.description,
     });
+    const network = FunctionNetwork.of(this);
+    network?.grantNetworkInterfaces(this.role);
     this.function = new lambda.Function(this, 'Function', {
       runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -47,6 +51,7 @@ export class HandlerFunction extends Construct {
       environment: options.environment,
       role: this.role,
       logGroup: this.logGroup,
+      ...network?.functionProps(),
     });
     this.logGroup.grantWrite(this.role);
   }

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { grantWithReason } from '../common/grants';
 import { HandlerFunction } from '../common/handler-function';
 import { tokenAwareString } from '../common/token-string';
+import { createEventQueue } from '../common/event-queue';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
 import { withSlash } from '../trigger/trigger-contract';
 import { INGEST_HANDLER, ingestEnvironment, ingestManifestFolder, MAX_IMAGES_PER_MANIFEST } from './ingest-contract';
@@ -28,8 +29,6 @@ export interface ImageBatcherPipelineProps {
   readonly manifestPrefix: string;
   readonly manifestSuffix: string;
   readonly encryptionKey: kms.IKey;
-  /** How the key policy names the images' bucket (see ConditionedQueueDestination). */
-  readonly keyPolicySourceArn: string | undefined;
   readonly alarmTopic?: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -50,19 +49,21 @@ export interface ImageBatcherProps extends ImageBatcherPipelineProps {
 export class ImageBatcher extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
+  private readonly queueArnForKeyPolicy: string;
   public readonly handler: HandlerFunction;
   /** The dead-letter queue's alarm, when the pipeline has alarms. */
   public readonly alarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ImageBatcherProps) {
     super(scope, id);
-    const queueProps = { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, enforceSSL: true, retentionPeriod: Duration.days(14) };
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', queueProps);
-    this.queue = new sqs.Queue(this, 'Queue', {
-      ...queueProps,
+    const events = createEventQueue(this, {
+      encryptionKey: props.encryptionKey,
       visibilityTimeout: Duration.seconds(BATCHER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      maxReceiveCount: MAX_RECEIVE_COUNT,
     });
+    this.queue = events.queue;
+    this.deadLetterQueue = events.deadLetterQueue;
+    this.queueArnForKeyPolicy = events.queueArnForKeyPolicy;
 
     const manifestFolder = ingestManifestFolder(props.manifestPrefix);
     this.handler = new HandlerFunction(this, 'Handler', {
@@ -126,7 +127,7 @@ export class ImageBatcher extends Construct {
    * warning with the notification to add.
    */
   private notify(props: ImageBatcherProps): void {
-    const destination = new ConditionedQueueDestination(this.queue, props.keyPolicySourceArn, 'ImageUpload');
+    const destination = new ConditionedQueueDestination(this.queue, this.queueArnForKeyPolicy, 'ImageUpload');
     const owned = props.imageBucket === props.inputBucket
       || (props.imageBucket instanceof s3.Bucket && Stack.of(props.imageBucket) === Stack.of(this));
     if (owned) {

@@ -1,7 +1,7 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeFinding, acknowledgeGrant, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
+import { acknowledgeFinding, acknowledgeGrant, BASIC_EXECUTION_ROLE_FINDING, VPC_ACCESS_ROLE_FINDING } from '../common/grants';
 
 const FRAMEWORK_FUNCTIONS = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout'];
 
@@ -18,6 +18,9 @@ export function createJobProvider(scope: Construct, id: string, props: cr.Provid
 
   for (const framework of frameworkFunctions) {
     acknowledgeFinding(framework, BASIC_EXECUTION_ROLE_FINDING, 'aws-cdk-lib\'s custom-resource provider framework function; only writes its own logs.');
+    if (props.vpc) {
+      acknowledgeFinding(framework, VPC_ACCESS_ROLE_FINDING, 'aws-cdk-lib\'s custom-resource provider framework function in the VPC: aws-cdk-lib gives its role the managed policy Lambda needs to manage the function\'s network interfaces.');
+    }
     for (const handler of handlers) {
       acknowledgeGrant(framework, {
         resources: [`${handler.functionArn}:*`],

@@ -3,12 +3,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModerationEngine } from '../engine/moderation-engine';
+import type { FunctionVpcProps } from '../common/function-vpc-props';
 import type { IModerationPipeline } from '../pipeline/moderation-pipeline-interface';
 
 /**
  * Properties of a {@link ModerationJob}.
  */
-export interface ModerationJobProps {
+export interface ModerationJobProps extends FunctionVpcProps {
   /** The bucket that holds the manifest. */
   readonly manifestBucket: s3.IBucket;
 

@@ -1,11 +1,12 @@
-import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ModerationEngine } from '../engine/moderation-engine';
 import { HandlerFunction } from '../common/handler-function';
+import { createLogGroup, LogGroupEncryption } from '../common/encrypted-log-groups';
+import { FunctionNetwork } from '../common/function-network';
 import { grantWithReason } from '../common/grants';
 import { tokenAwareString } from '../common/token-string';
 import {
@@ -68,6 +69,12 @@ export class ModerationJob extends Construct {
     const projectVersion = props.projectVersion ?? pipeline?.projectVersion;
     const wait = props.waitForCompletion ?? false;
     const logRetention = props.logRetention ?? PIPELINE_DEFAULTS.logRetention;
+    FunctionNetwork.place(this, props);
+    if (!encryptionKey || !LogGroupEncryption.enable(this, encryptionKey)) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:jobLogGroupsNotEncrypted',
+        'The job has no encryptionKey of its own stack (none given, or imported, or of another stack), so no key policy can be edited to let CloudWatch Logs use it: '
+        + 'its log groups are encrypted with CloudWatch Logs\' own key instead.');
+    }
 
     const handlerOptions = {
       asset: 'job',
@@ -106,7 +113,7 @@ export class ModerationJob extends Construct {
       grantDescribeRuns(isComplete.role, perImageExecutions);
     }
 
-    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const providerLogs = createLogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const provider = createJobProvider(this, 'Provider', {
       onEventHandler: onEvent.function,
       isCompleteHandler: isComplete?.function,
@@ -115,6 +122,7 @@ export class ModerationJob extends Construct {
       logGroup: providerLogs,
       waiterStateMachineLogOptions: wait ? { destination: providerLogs, level: sfn.LogLevel.ALL } : undefined,
       disableWaiterStateMachineLogging: wait ? false : undefined,
+      ...FunctionNetwork.of(this)?.functionProps(),
     });
 
     const properties: ModerationJobSettings = {

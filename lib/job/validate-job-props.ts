@@ -4,6 +4,7 @@ import type { JobEngineContext } from '../engine/engine-binding';
 import { ModerationEngine } from '../engine/moderation-engine';
 import type { ModerationJobProps } from './moderation-job-props';
 import { PropErrors } from '../common/prop-errors';
+import { validateFunctionNetwork } from '../common/function-network';
 import { jobNameProblem, minConfidenceProblem, outputPrefixProblem, projectVersionProblem } from '../trigger/trigger-contract';
 
 /** The job's engine: the given one, else the pipeline's, else bulk. */
@@ -54,6 +55,7 @@ export function validateJobProps(constructPath: string, props: ModerationJobProp
     errors.add('completionTimeout and pollInterval only apply with waitForCompletion: true');
   }
   validateEngine(errors, props);
+  validateFunctionNetwork(errors, props);
   errors.throwIfAny(constructPath);
 }
 

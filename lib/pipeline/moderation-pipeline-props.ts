@@ -7,11 +7,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModerationPolicy } from '../actions/moderation-policy';
 import { ModerationEngine } from '../engine/moderation-engine';
 import type { ImageIngestion } from '../ingest/image-ingestion';
+import type { FunctionVpcProps } from '../common/function-vpc-props';
 
 /**
  * Properties of a {@link ModerationPipeline}.
  */
-export interface ModerationPipelineProps {
+export interface ModerationPipelineProps extends FunctionVpcProps {
   /**
    * The bucket that receives manifests (and, usually, the images they list).
    *

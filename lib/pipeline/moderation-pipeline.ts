@@ -1,4 +1,4 @@
-import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -35,6 +35,7 @@ import { ModerationPolicy } from '../actions/moderation-policy';
 import { QuarantinePolicy } from '../actions/quarantine-policy';
 import { createImageFlaggedRule, ImageFlaggedRuleOptions } from '../actions/image-flagged-rule';
 import { DEFAULT_MIN_CONFIDENCE } from '../events/completion-event-contract';
+import { FunctionNetwork } from '../common/function-network';
 
 /**
  * An S3 bucket that moderates the images listed in every manifest dropped into it.
@@ -122,6 +123,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.jobNamePrefix = props.jobNamePrefix ?? PIPELINE_DEFAULTS.jobNamePrefix;
     this.engine = props.engine ?? ModerationEngine.bulk();
 
+    FunctionNetwork.place(this, props);
     this.encryptionKey = props.encryptionKey ?? createPipelineKey(this, removalPolicy);
     if (!LogGroupEncryption.enable(this, this.encryptionKey)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:logGroupsNotEncrypted',
@@ -134,9 +136,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       ? props.accessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogsBucket', removalPolicy)
       : undefined;
 
-    const inputBucketName = props.inputBucket ? undefined : `moderation-${this.node.addr.slice(0, 10)}-in-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     this.inputBucket = props.inputBucket ?? createSecureBucket(this, 'InputBucket', {
-      bucketName: inputBucketName,
       encryptionKey: this.encryptionKey,
       versioned: true,
       accessLogsBucket: this.accessLogsBucket!,
@@ -196,14 +196,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.dashboard = operations.dashboard;
 
     const manifestSuffixes = props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes];
-    const inputKeyPolicySourceArn = this.keyPolicySourceArn(this.inputBucket, inputBucketName, 'inputBucket');
-    this.notifyOnManifests(manifestSuffixes, inputKeyPolicySourceArn);
-    const batcher = this.addImageIngestion(props, {
-      manifestSuffix: manifestSuffixes[0],
-      keyPolicySourceArn: ingestBucket === this.inputBucket ? inputKeyPolicySourceArn : undefined,
-      logRetention,
-      removalPolicy,
-    });
+    this.notifyOnManifests(manifestSuffixes, trigger.queueArnForKeyPolicy);
+    const batcher = this.addImageIngestion(props, { manifestSuffix: manifestSuffixes[0], logRetention, removalPolicy });
     this.imageIngestionQueue = batcher?.queue;
     this.imageIngestionDeadLetterQueue = batcher?.deadLetterQueue;
     this.imageIngestionFunction = batcher?.handler.function;
@@ -211,7 +205,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     if (props.encryptionKey && !(props.encryptionKey instanceof kms.Key)) {
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:importedKeyPolicy',
         'encryptionKey is imported, so its key policy cannot be edited: allow s3.amazonaws.com kms:GenerateDataKey* and kms:Decrypt '
-        + 'on condition of aws:SourceAccount and aws:SourceArn (the input bucket), or S3 cannot publish manifest events to the encrypted queue.');
+        + 'on condition of aws:SourceAccount and kms:EncryptionContext:aws:sqs:arn (the manifest queue), or S3 cannot publish manifest events to the encrypted queue.');
     }
   }
 
@@ -439,44 +433,23 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   /** The queue, batcher and notification of `imageIngestion`, when set. */
   private addImageIngestion(
     props: ModerationPipelineProps,
-    options: { manifestSuffix: string; keyPolicySourceArn: string | undefined; logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
+    options: { manifestSuffix: string; logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
   ): ImageBatcher | undefined {
     const ingestion = props.imageIngestion;
     if (!ingestion) return undefined;
-    const imageBucket = ingestion.bucket ?? this.inputBucket;
     return ingestion._bind(this, 'ImageIngestion', {
       inputBucket: this.inputBucket,
       manifestPrefix: this.manifestPrefix,
       manifestSuffix: options.manifestSuffix,
       encryptionKey: this.encryptionKey,
-      keyPolicySourceArn: imageBucket === this.inputBucket
-        ? options.keyPolicySourceArn
-        : this.keyPolicySourceArn(imageBucket, undefined, 'imageIngestion bucket'),
       alarmTopic: this.alarmTopic,
       logRetention: options.logRetention,
       removalPolicy: options.removalPolicy,
     });
   }
 
-  /**
-   * How the key policy can name a bucket that sends events to a queue encrypted with the key,
-   * without the key and the bucket depending on each other: by a name known at synth, or (for a
-   * given bucket of this stack encrypted with this key, whose name CloudFormation generates) not at all.
-   */
-  private keyPolicySourceArn(bucket: s3.IBucket, createdBucketName: string | undefined, prop: string): string | undefined {
-    const bucketArnOf = (name: string) => Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: name });
-    if (createdBucketName) return bucketArnOf(createdBucketName);
-    if (!Token.isUnresolved(bucket.bucketName)) return bucketArnOf(bucket.bucketName);
-    const encryptedWithThisKey = bucket.encryptionKey === this.encryptionKey && Stack.of(bucket) === Stack.of(this);
-    if (!encryptedWithThisKey) return bucket.bucketArn;
-    Annotations.of(this).addWarningV2('cdk-bulk-moderation:keyPolicySourceArn',
-      `${prop} is encrypted with encryptionKey and has a generated name, so the key policy cannot name it without a circular dependency: `
-      + 'its statement for s3.amazonaws.com is conditioned on aws:SourceAccount only (the queue policy still names the bucket). Give the bucket a bucketName to get both conditions.');
-    return undefined;
-  }
-
-  private notifyOnManifests(suffixes: string[], keyPolicySourceArn: string | undefined): void {
-    const destination = new ConditionedQueueDestination(this.manifestQueue, keyPolicySourceArn);
+  private notifyOnManifests(suffixes: string[], queueArnForKeyPolicy: string): void {
+    const destination = new ConditionedQueueDestination(this.manifestQueue, queueArnForKeyPolicy);
     for (const suffix of suffixes) {
       this.inputBucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
         prefix: this.manifestPrefix || undefined,

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { ModerationPipelineProps } from './moderation-pipeline-props';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults';
 import { PropErrors } from '../common/prop-errors';
+import { validateFunctionNetwork } from '../common/function-network';
 import { jobNamePrefixProblem, keyPrefixProblem, minConfidenceProblem, outputPrefixProblem, projectVersionProblem } from '../trigger/trigger-contract';
 
 /** Checks every prop at synth time; all problems are reported in one error. */
@@ -33,6 +34,7 @@ export function validatePipelineProps(constructPath: string, props: ModerationPi
     }
   }
   validateTracking(errors, props);
+  validateFunctionNetwork(errors, props);
   validateSuffixes(errors, props.manifestSuffixes);
   validateBuckets(errors, props, manifestPrefix, outputPrefix);
   props.engine?._checkPipelineOptions(errors, 'engine');

@@ -6,31 +6,26 @@ import { Construct } from 'constructs';
 
 /**
  * An S3 -> SQS notification destination whose queue-policy and key-policy statements are both
- * conditioned on aws:SourceAccount and aws:SourceArn, as AWS recommends (aws-cdk-lib's
+ * conditioned on the account and on this pipeline's resources, as AWS recommends (aws-cdk-lib's
  * SqsDestination leaves the key statement unconditioned and the queue statement without
- * SourceAccount).
+ * aws:SourceAccount): the queue policy names the bucket (aws:SourceArn), the key policy names the
+ * queue through SQS's encryption context (`kms:EncryptionContext:aws:sqs:arn`, the queue's ARN).
  */
 export class ConditionedQueueDestination implements s3.IBucketNotificationDestination {
   /**
-   * @param keyPolicySourceArn the bucket's ARN as the key policy names it. A bucket encrypted with
-   * the queue's own key must be named without a reference to it (a predicted ARN): referencing the
-   * bucket from the key policy would make the key and the bucket depend on each other. `undefined`
-   * when no such name exists: the key statement is then conditioned on the account only, and the
-   * queue policy (which S3 must pass first) still names the bucket.
+   * @param queueArnForKeyPolicy the queue's ARN as the key policy names it: known without a
+   * reference to the queue (the queue depends on its key), so the key policy can name it without
+   * a circular dependency, and without naming the bucket (whose name is generated).
    * @param events what the events are about, in the statements' Sids (unique per key policy).
    */
   constructor(
     private readonly queue: sqs.IQueue,
-    private readonly keyPolicySourceArn: string | undefined,
+    private readonly queueArnForKeyPolicy: string,
     private readonly events: string = 'Manifest',
   ) {}
 
   public bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
     const sourceAccount = { 'aws:SourceAccount': Stack.of(bucket).account };
-    const conditions = { StringEquals: sourceAccount, ArnLike: { 'aws:SourceArn': this.keyPolicySourceArn ?? bucket.bucketArn } };
-    const keyConditions = this.keyPolicySourceArn === undefined
-      ? { StringEquals: sourceAccount }
-      : { StringEquals: sourceAccount, ArnLike: { 'aws:SourceArn': this.keyPolicySourceArn } };
     const s3Service = new iam.ServicePrincipal('s3.amazonaws.com');
 
     this.queue.addToResourcePolicy(new iam.PolicyStatement({
@@ -38,7 +33,7 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
       principals: [s3Service],
       actions: ['sqs:SendMessage'],
       resources: [this.queue.queueArn],
-      conditions,
+      conditions: { StringEquals: sourceAccount, ArnLike: { 'aws:SourceArn': bucket.bucketArn } },
     }));
 
     this.queue.encryptionMasterKey?.addToResourcePolicy(new iam.PolicyStatement({
@@ -46,7 +41,7 @@ export class ConditionedQueueDestination implements s3.IBucketNotificationDestin
       principals: [s3Service],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       resources: ['*'],
-      conditions: keyConditions,
+      conditions: { StringEquals: { ...sourceAccount, 'kms:EncryptionContext:aws:sqs:arn': this.queueArnForKeyPolicy } },
     }), true);
 
     return {

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
+import { createEventQueue } from '../common/event-queue';
 import { tokenAwareString } from '../common/token-string';
 import { TRIGGER_HANDLER, triggerEnvironment, type TriggerSettings } from './trigger-contract';
 
@@ -29,27 +30,21 @@ export class ManifestTrigger extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly handler: HandlerFunction;
+  /**
+   * The manifest queue's ARN, known without a reference to the queue: policies the queue depends
+   * on (the key's, the dead-letter queue's) can name it without a circular dependency.
+   */
+  public readonly queueArnForKeyPolicy: string;
   private readonly unexpectedErrorAttempts: number;
 
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
     this.unexpectedErrorAttempts = props.unexpectedErrorAttempts;
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue, queueArnForKeyPolicy: this.queueArnForKeyPolicy } = createEventQueue(this, {
+      encryptionKey: props.encryptionKey,
       visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-    });
+      maxReceiveCount: props.maxReceiveCount,
+    }));
 
     this.handler = new HandlerFunction(this, 'Handler', {
       asset: 'trigger',

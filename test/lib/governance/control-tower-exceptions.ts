@@ -14,6 +14,9 @@ export interface ControlTowerException {
   readonly reason: string;
 }
 
+/** The variants whose functions are not given a VPC. */
+const NO_VPC_VARIANTS = ['defaults', 'perImage', 'auto', 'bringYourOwn', 'moderationJob'];
+
 export const CONTROL_TOWER_EXCEPTIONS: ControlTowerException[] = [
   {
     control: 'CT.CLOUDWATCH.PR.3',
@@ -23,16 +26,17 @@ export const CONTROL_TOWER_EXCEPTIONS: ControlTowerException[] = [
     reason: 'The key policy of an imported key cannot be edited to let CloudWatch Logs use it, so the log groups keep CloudWatch Logs\' own encryption (synth warns). Give a `kms.Key` of the same stack, or none, to have them encrypted.',
   },
   {
-    control: 'CT.CLOUDWATCH.PR.3',
-    resources: /^Job\/(OnEvent\/LogGroup|IsComplete\/LogGroup|ProviderLogs)$/,
-    resourcesInReadme: '`ModerationJob` log groups',
-    reason: 'Not done yet: a ModerationJob sits outside its pipeline, so its log groups are not under the pipeline\'s log-group encryption (they log job ids and manifest locations, not results).',
+    control: 'CT.LAMBDA.PR.3',
+    resources: /^BucketNotificationsHandler[0-9a-f]+$/,
+    resourcesInReadme: 'aws-cdk-lib\'s `BucketNotificationsHandler`',
+    reason: 'aws-cdk-lib\'s stack-wide handler that configures bucket notifications during the deployment offers no VPC setting; it calls only `s3:PutBucketNotification`.',
   },
   {
     control: 'CT.LAMBDA.PR.3',
-    resources: /(\/Function|^BucketNotificationsHandler[0-9a-f]+|\/Provider\/framework-\w+)$/,
-    resourcesInReadme: 'every function',
-    reason: 'Functions do not run in a VPC: they call only AWS APIs.',
+    resources: /(\/Function|\/Provider\/framework-\w+)$/,
+    resourcesInReadme: 'every other function, without `vpc`',
+    variants: NO_VPC_VARIANTS,
+    reason: 'Without `vpc` the functions run in Lambda\'s own network: they call only AWS APIs. Give `vpc` (and the endpoints in [VPC endpoints](#vpc-endpoints)) to place them in yours.',
   },
   {
     control: 'CT.S3.PR.2',
@@ -57,12 +61,6 @@ export const CONTROL_TOWER_EXCEPTIONS: ControlTowerException[] = [
     resources: /^Pipeline\/AccessLogsBucket$/,
     resourcesInReadme: '`AccessLogsBucket`',
     reason: 'S3 delivers server access logs only to a bucket encrypted with SSE-S3 (SSE-KMS is not supported for the destination bucket).',
-  },
-  {
-    control: 'CT.SQS.PR.1',
-    resources: /^Pipeline\/Trigger\/DeadLetterQueue$/,
-    resourcesInReadme: '`Trigger/DeadLetterQueue`',
-    reason: 'It is the dead-letter queue of the manifest queue; the rule would accept a `RedriveAllowPolicy` naming the manifest queue instead (not done yet).',
   },
   {
     control: 'CT.STEPFUNCTIONS.PR.2',

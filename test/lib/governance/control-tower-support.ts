@@ -1,4 +1,5 @@
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
@@ -29,6 +30,22 @@ export const VARIANTS: Record<string, (stack: Stack) => void> = {
     const pipeline = new ModerationPipeline(stack, 'Pipeline');
     new ModerationJob(stack, 'Job', {
       pipeline,
+      manifestBucket: pipeline.inputBucket,
+      manifestKey: 'manifests/deploy/batch.jsonl',
+      waitForCompletion: true,
+    });
+  },
+  vpc: (stack) => {
+    // Every kind of function: both engines (auto), and a job that waits (provider framework and waiter).
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'GivenVpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine: ModerationEngine.auto(), vpc });
+    new ModerationJob(stack, 'Job', {
+      pipeline,
+      vpc,
       manifestBucket: pipeline.inputBucket,
       manifestKey: 'manifests/deploy/batch.jsonl',
       waitForCompletion: true,

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ModerationEngine, ModerationPipeline } from '../../../lib';
+import { ModerationEngine, ModerationJob, ModerationPipeline } from '../../../lib';
 import { logicalId, resourceProperties } from '../../support/synth-helpers';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -132,5 +132,49 @@ describe('ModerationPipeline log groups, with a key of the same stack', () => {
     const statements = resourceProperties(template, logicalId(key)).KeyPolicy.Statement;
     expect(statements.filter((s: any) => JSON.stringify(s.Principal).includes('logs.'))).toHaveLength(1);
     expect(statements.map((s: any) => s.Sid)).not.toContain('GrantsOnlyForAwsResources');
+  });
+});
+
+describe('ModerationJob log groups', () => {
+  const JOB_LOG_GROUPS = ['IsComplete/LogGroup', 'OnEvent/LogGroup', 'ProviderLogs'];
+
+  test('are encrypted with the pipeline\'s key, named under a prefix of the job, which the key policy names', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack');
+    const pipeline = new ModerationPipeline(stack, 'Pipeline');
+
+    // WHEN
+    const job = new ModerationJob(stack, 'Job', { pipeline, manifestBucket: pipeline.inputBucket, manifestKey: 'deploy/batch.jsonl', waitForCompletion: true });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const prefix = ['/aws/vendedlogs/moderation/', STACK_UUID, `/${job.node.addr}/`];
+    const jobGroups = Object.entries<any>(template.findResources('AWS::Logs::LogGroup'))
+      .filter(([id]) => id.startsWith('Job'))
+      .map(([, group]) => group.Properties);
+    expect(jobGroups.map((group) => group.LogGroupName).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))))
+      .toEqual(JOB_LOG_GROUPS.map((below) => ({ 'Fn::Join': ['', [...prefix.slice(0, 2), `${prefix[2]}${below}`]] })));
+    for (const group of jobGroups) expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(pipeline.encryptionKey), 'Arn'] });
+    const logsStatements = resourceProperties(template, logicalId(pipeline.encryptionKey)).KeyPolicy.Statement
+      .filter((s: any) => JSON.stringify(s.Principal).includes('logs.'));
+    expect(logsStatements).toHaveLength(2);
+    expect(JSON.stringify(logsStatements)).toContain(`/${job.node.addr}/*`);
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Job', Match.anyValue());
+  });
+
+  test('keep CloudWatch Logs\' own encryption, with a warning, when the job has no key of its stack', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack');
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', { encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) });
+
+    // WHEN
+    new ModerationJob(stack, 'Job', { pipeline, manifestBucket: pipeline.inputBucket, manifestKey: 'deploy/batch.jsonl' });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    for (const [id, group] of Object.entries<any>(template.findResources('AWS::Logs::LogGroup'))) {
+      if (id.startsWith('Job')) expect(group.Properties.KmsKeyId).toBeUndefined();
+    }
+    Annotations.fromStack(stack).hasWarning('/Stack/Job', Match.stringLikeRegexp('ack: cdk-bulk-moderation:jobLogGroupsNotEncrypted'));
   });
 });

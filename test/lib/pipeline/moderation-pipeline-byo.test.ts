@@ -122,8 +122,8 @@ describe('ModerationPipeline with buckets and a key of the same stack', () => {
     expect(resourceProperties(template, logicalId(pipeline.triggerFunction)).Environment.Variables.KMS_KEY_ID).toEqual(arnOf(logicalId(key)));
     const [statement] = s3KeyStatements(template, key);
     expect(statement.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
-    expect(Object.keys(statement.Condition.StringEquals)).toEqual(['aws:SourceAccount']);
-    expect(Object.keys(statement.Condition.ArnLike)).toEqual(['aws:SourceArn']);
+    expect(Object.keys(statement.Condition)).toEqual(['StringEquals']);
+    expect(Object.keys(statement.Condition.StringEquals).sort()).toEqual(['aws:SourceAccount', 'kms:EncryptionContext:aws:sqs:arn']);
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp(IMPORTED_KEY_WARNING.source));
   });
 
@@ -142,9 +142,14 @@ describe('ModerationPipeline with buckets and a key of the same stack', () => {
     expect(pipeline.accessLogsBucket).toBeDefined();
     // The given bucket keeps its own settings: no encryption or logging imposed on it.
     expect(resourceProperties(template, logicalId(input)).LoggingConfiguration).toBeUndefined();
-    // Both policies name the given bucket by its real ARN.
-    const [keyStatement] = s3KeyStatements(template, pipeline.encryptionKey);
-    expect(keyStatement.Condition.ArnLike['aws:SourceArn']).toEqual(arnOf(logicalId(input)));
+    // The queue policy names the given bucket by its real ARN (the key policy names the queue).
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId(pipeline.manifestQueue) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Principal: { Service: 's3.amazonaws.com' },
+        Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': arnOf(logicalId(input)) } }),
+      })]) },
+    });
     expect(queueNotifications(template).map((n) => n.bucket)).toEqual([{ Ref: logicalId(input) }, { Ref: logicalId(input) }]);
   });
 
@@ -201,14 +206,14 @@ describe('ModerationPipeline with buckets and a key of the same stack', () => {
     } finally {
       report.mockRestore();
     }
-    // and the key statement for S3 keeps the account condition, with a warning saying why SourceArn is missing
+    // and the key statement for S3 keeps both conditions: the account and the queue (no warning needed)
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
         Principal: { Service: 's3.amazonaws.com' },
-        Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } },
+        Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue(), 'kms:EncryptionContext:aws:sqs:arn': Match.anyValue() } },
       })]) },
     });
-    Annotations.fromStack(stack).hasWarning('/Stack/Pipeline', Match.stringLikeRegexp('conditioned on aws:SourceAccount only'));
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Pipeline', Match.anyValue());
   });
 
   test('sends access logs of the buckets it creates to a given access-logs bucket, creating none', () => {

@@ -169,7 +169,7 @@ describe('ModerationPipeline with default props', () => {
       });
     });
 
-    test('lets s3.amazonaws.com encrypt manifest events only for the input bucket in this account', () => {
+    test('lets s3.amazonaws.com encrypt manifest events only for the manifest queue, in this account', () => {
       const statements: any[] = resourceProperties(template, ids.key).KeyPolicy.Statement;
       const s3Statements = statements.filter((s) => JSON.stringify(s.Principal ?? {}).includes('s3.amazonaws.com'));
       expect(s3Statements).toHaveLength(1);
@@ -179,34 +179,34 @@ describe('ModerationPipeline with default props', () => {
         Principal: { Service: 's3.amazonaws.com' },
         Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       }));
-      expect(statement.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-      expect(Object.keys(statement.Condition).sort()).toEqual(['ArnLike', 'StringEquals']);
-      expect(Object.keys(statement.Condition.ArnLike)).toEqual(['aws:SourceArn']);
+      expect(Object.keys(statement.Condition)).toEqual(['StringEquals']);
+      expect(Object.keys(statement.Condition.StringEquals).sort()).toEqual(['aws:SourceAccount', 'kms:EncryptionContext:aws:sqs:arn']);
+      expect(statement.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
     });
 
-    test('names the input bucket in the key policy by its predicted ARN, which is the ARN the bucket gets', () => {
-      // The key policy cannot reference the bucket (the bucket references the key): the ARN is
-      // predicted from the bucket's physical name. It must be exactly that bucket's ARN.
+    test('names the manifest queue in the key policy by the ARN the queue gets (SQS\'s encryption context), without depending on it', () => {
+      // The key policy cannot reference the queue (the queue references the key): the ARN is
+      // built from the queue's physical name. It must be exactly that queue's ARN.
       const statement = resourceProperties(template, ids.key).KeyPolicy.Statement
         .find((s: any) => JSON.stringify(s.Principal ?? {}).includes('s3.amazonaws.com'));
-      const bucketName = resourceProperties(template, ids.input).BucketName;
-      expect(bucketName).toBeDefined();
-      expect(stringParts(statement.Condition.ArnLike['aws:SourceArn']))
-        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketName]] }));
-      // ... and the key does not depend on the bucket.
-      expect(JSON.stringify(resourceProperties(template, ids.key))).not.toContain(ids.input);
+      const queueName = resourceProperties(template, ids.queue).QueueName;
+      expect(queueName).toBeDefined();
+      expect(stringParts(statement.Condition.StringEquals['kms:EncryptionContext:aws:sqs:arn']))
+        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', queueName]] }));
+      const keyJson = JSON.stringify(resourceProperties(template, ids.key));
+      expect(keyJson).not.toContain(ids.queue);
+      expect(keyJson).not.toContain(ids.input);
     });
 
-    test('gives the input bucket a name S3 accepts (3-63 characters, lower case) for any account and Region', () => {
-      const parts = stringParts(resourceProperties(template, ids.input).BucketName);
-      const longest = parts.map((part) => {
-        if (typeof part === 'string') return part;
-        const ref = (part as any).Ref;
-        if (ref === 'AWS::AccountId') return '123456789012';
-        if (ref === 'AWS::Region') return 'ap-southeast-5'; // among the longest Region names
-        throw new Error(`unexpected part in the bucket name: ${JSON.stringify(part)}`);
-      }).join('');
-      expect(longest).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+    test('gives the manifest queue a name SQS accepts (at most 80 of [A-Za-z0-9_-]), unique to the stack instance', () => {
+      const parts = stringParts(resourceProperties(template, ids.queue).QueueName);
+      expect(parts).toContainEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] });
+      const longest = parts.map((part) => (typeof part === 'string' ? part : '01234567-89ab-cdef-0123-456789abcdef')).join('');
+      expect(longest).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    });
+
+    test('leaves the input bucket\'s name to CloudFormation (it is retained: a fixed name would collide after cdk destroy)', () => {
+      expect(resourceProperties(template, ids.input).BucketName).toBeUndefined();
     });
   });
 
@@ -248,8 +248,6 @@ describe('ModerationPipeline with default props', () => {
     });
 
     test('lets s3.amazonaws.com send to the manifest queue only for the input bucket in this account', () => {
-      const keyStatement = resourceProperties(template, ids.key).KeyPolicy.Statement
-        .find((s: any) => JSON.stringify(s.Principal ?? {}).includes('s3.amazonaws.com'));
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: ids.queue }],
         PolicyDocument: {
@@ -260,12 +258,20 @@ describe('ModerationPipeline with default props', () => {
             Resource: arnOf(ids.queue),
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              // the same predicted input-bucket ARN as in the key policy
-              ArnLike: { 'aws:SourceArn': keyStatement.Condition.ArnLike['aws:SourceArn'] },
+              ArnLike: { 'aws:SourceArn': arnOf(ids.input) },
             },
           })]),
         },
       });
+    });
+
+    test('lets only the manifest queue redrive into the dead-letter queue', () => {
+      const queueName = resourceProperties(template, ids.queue).QueueName;
+      const policy = resourceProperties(template, ids.dlq).RedriveAllowPolicy;
+      expect(policy.redrivePermission).toBe('byQueue');
+      expect(policy.sourceQueueArns).toHaveLength(1);
+      expect(stringParts(policy.sourceQueueArns[0]))
+        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', queueName]] }));
     });
 
     test('lets nobody but s3.amazonaws.com (with conditions) into the manifest queue policy', () => {
@@ -483,7 +489,7 @@ describe('ModerationPipeline warnings', () => {
 });
 
 describe('ModerationPipeline twice in one stack', () => {
-  test('gives each pipeline its own input bucket name, and each key and queue policy names its own bucket', () => {
+  test('gives each pipeline its own queue name, and each key policy names its own queue', () => {
     // GIVEN
     const stack = new Stack(new App(), 'Stack');
 
@@ -493,14 +499,14 @@ describe('ModerationPipeline twice in one stack', () => {
     // THEN
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::S3::Bucket', 6);
-    const names = pipelines.map((p) => JSON.stringify(resourceProperties(template, logicalId(p.inputBucket)).BucketName));
+    const names = pipelines.map((p) => JSON.stringify(resourceProperties(template, logicalId(p.manifestQueue)).QueueName));
     expect(new Set(names).size).toBe(2);
     for (const pipeline of pipelines) {
-      const bucketName = resourceProperties(template, logicalId(pipeline.inputBucket)).BucketName;
+      const queueName = resourceProperties(template, logicalId(pipeline.manifestQueue)).QueueName;
       const keyStatement = resourceProperties(template, logicalId(pipeline.encryptionKey)).KeyPolicy.Statement
         .find((s: any) => JSON.stringify(s.Principal ?? {}).includes('s3.amazonaws.com'));
-      expect(stringParts(keyStatement.Condition.ArnLike['aws:SourceArn']))
-        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketName]] }));
+      expect(stringParts(keyStatement.Condition.StringEquals['kms:EncryptionContext:aws:sqs:arn']))
+        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', queueName]] }));
     }
   });
 });

@@ -1,11 +1,12 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, rules } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ModerationExampleStack } from '../../../bin/moderation-example-stack';
-import { ModerationEngine, ModerationJob, ModerationPipeline } from '../../../lib';
+import { ModerationEngine, ModerationJob, ModerationPipeline, ModerationVpcEndpoints } from '../../../lib';
 
 const ADAPTER_ARN = 'arn:aws:rekognition:eu-west-1:123456789012:project/moderation/version/v1/1700000000000';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -141,6 +142,27 @@ describe('cdk-nag AwsSolutions checks', () => {
     // WHEN / THEN
     expect(() => app.synth()).not.toThrow();
     expectReviewableAcknowledgements(stack);
+  });
+
+  test('pass with every function in a VPC (engine auto and a job that waits), the endpoints added by ModerationVpcEndpoints', () => {
+    // GIVEN
+    const app = nagApp();
+    const stack = new Stack(app, 'InVpc');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.0.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
+    });
+    ModerationVpcEndpoints.addTo(vpc);
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine: ModerationEngine.auto(), vpc });
+    const job = new ModerationJob(stack, 'Job', { pipeline, vpc, manifestBucket: pipeline.inputBucket, manifestKey: 'manifests/deploy.jsonl', waitForCompletion: true });
+
+    // WHEN / THEN
+    expect(() => app.synth()).not.toThrow();
+    expectReviewableAcknowledgements(pipeline);
+    expectReviewableAcknowledgements(job);
   });
 
   test('acknowledge no "*" on the trigger role when it starts no bulk analysis job (engine perImage)', () => {
