@@ -34,8 +34,9 @@ export class ModerationVpcEndpoints {
   public static readonly REQUIRED: VpcEndpointRequirement[] = [
     { service: 's3', gateway: true, neededBy: 'every engine: manifests, images, results; the ModerationJob\'s provider answers CloudFormation through a pre-signed S3 URL' },
     { service: 'rekognition', gateway: false, neededBy: 'bulk and auto engines (trigger, tracker), perImage and auto (per-image Batch), ModerationJob' },
-    { service: 'sqs', gateway: false, neededBy: 'trigger (defers and dead-letters manifest events)' },
+    { service: 'sqs', gateway: false, neededBy: 'trigger (defers and dead-letters manifest events), imageIngestion batcher (receives and deletes upload events)' },
     { service: 'states', gateway: false, neededBy: 'trigger (starts tracking and per-image runs), ModerationJob (per-image runs; the provider\'s waiter with waitForCompletion)' },
+    { service: 'events', gateway: false, neededBy: 'a `policy` with the EVENT action (the actions function publishes Moderation Image Flagged events)' },
     { service: 'lambda', gateway: false, neededBy: 'ModerationJob (the provider framework invokes its handlers)' },
   ];
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ModerationEngine, ModerationJob, ModerationPipeline, ModerationVpcEndpoints } from '../../../lib';
+import { ImageIngestion, ModerationAction, ModerationEngine, ModerationJob, ModerationPipeline, ModerationPolicy, ModerationRule, ModerationVpcEndpoints } from '../../../lib';
 
 const BUCKET_NOTIFICATIONS_HANDLER = /^BucketNotificationsHandler/;
 
@@ -20,7 +20,13 @@ function givenVpc(stack: Stack): ec2.IVpc {
 function synthAll(engine: ModerationEngine, network: (stack: Stack) => Record<string, unknown>): { stack: Stack; template: Template } {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const props = network(stack);
-  const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine, ...props });
+  const pipeline = new ModerationPipeline(stack, 'Pipeline', {
+    engine,
+    // Every stage that adds functions: ingestion (the batcher) and a policy (the actions function).
+    imageIngestion: ImageIngestion.fromPrefix('uploads/'),
+    policy: ModerationPolicy.of({ rules: [ModerationRule.label('Explicit', { minConfidence: 80, actions: [ModerationAction.QUARANTINE, ModerationAction.EVENT] })] }),
+    ...props,
+  });
   new ModerationJob(stack, 'Job', { pipeline, engine, manifestBucket: pipeline.inputBucket, manifestKey: 'manifests/deploy.jsonl', waitForCompletion: true, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -156,7 +162,7 @@ describe('ModerationVpcEndpoints', () => {
       }
     };
     visit(path.join(__dirname, '../../../lambda'));
-    const endpointOf: Record<string, string> = { sfn: 'states' };
+    const endpointOf: Record<string, string> = { sfn: 'states', eventbridge: 'events' };
     expect([...clients].map((client) => endpointOf[client] ?? client).filter((service) => !documented.includes(service))).toEqual([]);
     expect(clients.has('kms')).toBe(false);
   });
