@@ -7,3 +7,5 @@ export * from './pipeline/moderation-pipeline-interface';
 export * from './pipeline/moderation-pipeline-props';
 export * from './job/moderation-job-props';
 export * from './ingest/image-ingestion';
+export * from './backfill/moderation-backfill';
+export * from './backfill/moderation-backfill-props';

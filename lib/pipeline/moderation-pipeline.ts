@@ -58,6 +58,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly triggerFunction: lambda.IFunction;
   /** The key prefix that marks manifests in the input bucket. */
   public readonly manifestPrefix: string;
+  /** The key suffixes that mark manifests under the manifest prefix. */
+  public readonly manifestSuffixes: string[];
   /** The key prefix in the output bucket under which every manifest gets its folder. */
   public readonly outputPrefix: string;
   /** The minimum confidence of the labels, when set. */
@@ -183,6 +185,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.dashboard = operations.dashboard;
 
     const manifestSuffixes = props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes];
+    this.manifestSuffixes = manifestSuffixes;
     const inputKeyPolicySourceArn = this.keyPolicySourceArn(this.inputBucket, inputBucketName, 'inputBucket');
     this.notifyOnManifests(manifestSuffixes, inputKeyPolicySourceArn);
     const batcher = this.addImageIngestion(props, {
