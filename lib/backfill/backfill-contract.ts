@@ -51,7 +51,7 @@ export const MAX_BATCH_INPUT_BYTES = MAX_CHILD_INPUT_BYTES - 6 * 1024;
 
 /** Where the listed objects come from, as the Map's BatchInput tells the handler. */
 export const ObjectSource = {
-  /** ListObjectsV2 items: Key, Size, ETag (the Map's ItemSelector keeps only those). */
+  /** ListObjectsV2 items: Key, Size, ETag (the Map's ItemSelector keeps only those, renaming the reader's `Etag`). */
   LIST: 'list',
   /** S3 Inventory rows: Bucket, Key (URL-encoded), and the fields the inventory has (Size, ETag, VersionId, IsLatest, IsDeleteMarker) as strings. */
   INVENTORY: 'inventory',

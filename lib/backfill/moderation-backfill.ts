@@ -186,13 +186,14 @@ export class ModerationBackfill extends Construct {
       itemReader: props.inventoryManifest
         ? new ScopedInventoryItemReader(props.inventoryManifest.bucket, props.inventoryManifest.key)
         : new PrefixScopedObjectsItemReader(props.bucket, prefix),
-      // ListObjectsV2 items also carry LastModified and StorageClass: left out, more fit in a batch.
+      // ListObjectsV2 items are {Etag, Key, LastModified, Size, StorageClass} (the developer guide's
+      // "ItemReader": note `Etag`); only what the writer needs is kept, so more fit in a batch.
       // Inventory rows have the fields the inventory was configured with, so they are kept whole.
       ...(source === ObjectSource.LIST && {
         itemSelector: {
           'Key.$': '$$.Map.Item.Value.Key',
           'Size.$': '$$.Map.Item.Value.Size',
-          'ETag.$': '$$.Map.Item.Value.ETag',
+          'ETag.$': '$$.Map.Item.Value.Etag',
         },
       }),
       itemBatcher: new sfn.ItemBatcher({

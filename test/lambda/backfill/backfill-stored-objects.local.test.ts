@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { MAX_BATCH_INPUT_BYTES, ObjectSource, SUMMARIZE_HANDLER, WRITE_MANIFESTS_HANDLER, type BackfillBatch, type ListedObject } from '../../../lib/backfill/backfill-contract';
 import { handlerBundle } from '../../support/bundled-handler';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../../support/local-s3';
@@ -203,5 +203,19 @@ describe('a backfill of stored objects over a local S3 server', () => {
 
     // THEN
     expect(third.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: MAX_IMAGES, manifestsExisting: first.summary.manifestsWritten - 1 });
+  }, 300_000);
+
+  test('a batch that crashed halfway (skip report written, manifest not) writes only its manifest when run again', async () => {
+    // GIVEN: the batch with the skipped objects, as a crash between its two PUTs leaves it.
+    const withSkips = first.outputs.find((output) => output.imagesSkipped > 0);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${MANIFEST_FOLDER}${withSkips.batch}.jsonl` }));
+    const refusedBefore = proxy.refused.length;
+
+    // WHEN
+    const again = await runBackfill('run-4');
+
+    // THEN
+    expect(again.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: withSkips.images, imagesSkipped: 3 });
+    expect(proxy.refused.slice(refusedBefore).filter((path) => path.endsWith('.skipped.json'))).toHaveLength(1);
   }, 300_000);
 });
