@@ -1,6 +1,6 @@
 import { EnvironmentReader, writeEnvironment, type Stringify } from '../common/contract/environment';
-import { DEFAULT_IMAGE_SUFFIXES, imageSuffixProblem, MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_RANGE } from '../ingest/ingest-contract';
-import { bucketNameProblem, keyPrefixProblem, withSlash } from '../trigger/trigger-contract';
+import { ImageManifestEnvironment, imageManifestEnvironmentValues, readImageManifestSettings, type ImageManifestSettings } from '../ingest/ingest-contract';
+import { withSlash } from '../trigger/trigger-contract';
 
 /**
  * The contract between ModerationBackfill (lib/backfill: writes) and its handlers (lambda/backfill:
@@ -18,20 +18,7 @@ export const SUMMARIZE_HANDLER = 'summarize';
 export const BackfillEnvironment = {
   /** The backfill's name: the metric dimension and the folder of its manifests. */
   BACKFILL_NAME: 'BACKFILL_NAME',
-  /** The bucket of the images. */
-  IMAGE_BUCKET: 'IMAGE_BUCKET',
-  /** The key prefix of the images ('' for the whole bucket). */
-  IMAGE_PREFIX: 'IMAGE_PREFIX',
-  /** Comma-separated key suffixes of images, compared in any letter case. */
-  IMAGE_SUFFIXES: 'IMAGE_SUFFIXES',
-  /** The pipeline's input bucket, which manifests and skip reports are written to. */
-  MANIFEST_BUCKET: 'MANIFEST_BUCKET',
-  /** The backfill's folder under the pipeline's manifest prefix. */
-  MANIFEST_FOLDER: 'MANIFEST_FOLDER',
-  /** The suffix of every manifest (one of the pipeline's manifest suffixes). */
-  MANIFEST_SUFFIX: 'MANIFEST_SUFFIX',
-  /** Most images in one manifest (1-10,000). */
-  MAX_IMAGES_PER_MANIFEST: 'MAX_IMAGES_PER_MANIFEST',
+  ...ImageManifestEnvironment,
 } as const;
 
 /** The folder, below the manifest prefix, that every backfill's folder is in. */
@@ -126,16 +113,8 @@ export const BackfillMetrics = {
 } as const;
 
 /** Everything the handlers are configured with. */
-export interface BackfillSettings {
+export interface BackfillSettings extends ImageManifestSettings {
   readonly backfillName: string;
-  readonly imageBucket: string;
-  readonly imagePrefix: string;
-  readonly imageSuffixes: readonly string[];
-  readonly manifestBucket: string;
-  /** Ends in '/'. */
-  readonly manifestFolder: string;
-  readonly manifestSuffix: string;
-  readonly maxImagesPerManifest: number;
 }
 
 /** A backfill's name: a folder name and a metric dimension value. */
@@ -154,29 +133,11 @@ export function manifestSuffixClashProblem(suffix: string): string | undefined {
 }
 
 export function backfillEnvironment(settings: BackfillSettings, stringify?: Stringify): Record<string, string> {
-  return writeEnvironment({
-    [BackfillEnvironment.BACKFILL_NAME]: settings.backfillName,
-    [BackfillEnvironment.IMAGE_BUCKET]: settings.imageBucket,
-    [BackfillEnvironment.IMAGE_PREFIX]: settings.imagePrefix,
-    [BackfillEnvironment.IMAGE_SUFFIXES]: settings.imageSuffixes,
-    [BackfillEnvironment.MANIFEST_BUCKET]: settings.manifestBucket,
-    [BackfillEnvironment.MANIFEST_FOLDER]: settings.manifestFolder,
-    [BackfillEnvironment.MANIFEST_SUFFIX]: settings.manifestSuffix,
-    [BackfillEnvironment.MAX_IMAGES_PER_MANIFEST]: settings.maxImagesPerManifest,
-  }, stringify);
+  return writeEnvironment({ [BackfillEnvironment.BACKFILL_NAME]: settings.backfillName, ...imageManifestEnvironmentValues(settings) }, stringify);
 }
 
 /** Reads the handlers' settings back; a ConfigError names the first unusable variable and its value. */
 export function readBackfillSettings(env: Readonly<Record<string, string | undefined>>): BackfillSettings {
   const reader = new EnvironmentReader(env);
-  return {
-    backfillName: reader.requiredString(BackfillEnvironment.BACKFILL_NAME, backfillNameProblem),
-    imageBucket: reader.requiredString(BackfillEnvironment.IMAGE_BUCKET, bucketNameProblem),
-    imagePrefix: reader.string(BackfillEnvironment.IMAGE_PREFIX, '', keyPrefixProblem),
-    imageSuffixes: reader.optionalList(BackfillEnvironment.IMAGE_SUFFIXES, imageSuffixProblem) ?? DEFAULT_IMAGE_SUFFIXES,
-    manifestBucket: reader.requiredString(BackfillEnvironment.MANIFEST_BUCKET, bucketNameProblem),
-    manifestFolder: withSlash(reader.requiredString(BackfillEnvironment.MANIFEST_FOLDER, keyPrefixProblem)),
-    manifestSuffix: reader.string(BackfillEnvironment.MANIFEST_SUFFIX, '.jsonl', imageSuffixProblem),
-    maxImagesPerManifest: reader.number(BackfillEnvironment.MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_RANGE),
-  };
+  return { backfillName: reader.requiredString(BackfillEnvironment.BACKFILL_NAME, backfillNameProblem), ...readImageManifestSettings(reader) };
 }

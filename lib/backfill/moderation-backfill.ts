@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,7 +7,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
 import { createLogGroup, LogGroupEncryption } from '../common/encrypted-log-groups';
-import { acknowledgeGrant, acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
+import { acknowledgeDistributedMapGrants, acknowledgeGrant, acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
 import { HandlerFunction } from '../common/handler-function';
 import { tokenAwareString } from '../common/token-string';
 import { DEFAULT_IMAGE_SUFFIXES, MAX_IMAGES_PER_MANIFEST } from '../ingest/ingest-contract';
@@ -253,21 +253,7 @@ export class ModerationBackfill extends Construct {
         reason: 'The S3 Inventory item reader reads the report\'s manifest.json and the data files it lists, named by S3 Inventory, in the inventory configuration\'s folder.',
       });
     }
-    const executions = (suffix: string) => Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: `${Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))}${suffix}`,
-    });
-    const mapPolicy = stateMachine.node.findChild('DistributedMapPolicy');
-    acknowledgeGrant(mapPolicy, {
-      resources: [executions(':*')],
-      reason: 'aws-cdk-lib\'s Distributed Map lets the workflow describe and stop its own child executions, whose names are generated at run time.',
-    });
-    acknowledgeGrant(mapPolicy, {
-      resources: [executions(`/${MAP_LABEL}:*`)],
-      reason: `aws-cdk-lib's Distributed Map lets the workflow redrive its own Map Runs (label "${MAP_LABEL}"), whose ids are generated at run time.`,
-    });
+    acknowledgeDistributedMapGrants(stateMachine, MAP_LABEL);
   }
 }
 
