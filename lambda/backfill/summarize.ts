@@ -5,9 +5,10 @@ import { MalformedFileError, textLines } from '../per-image/per-image-s3';
 
 /**
  * Adds up every batch's progress from what the Distributed Map's ResultWriter exported
- * (manifest.json listing result files by status; with OutputType JSONL and Transformation COMPACT
- * each line of a SUCCEEDED file is one child's output). The Map tolerates no failed batch, so
- * only SUCCEEDED files count; a redriven Map Run lists the batches of every attempt once.
+ * (manifest.json listing result files by status; with Transformation COMPACT a SUCCEEDED file
+ * holds the children's outputs, as a JSON array with OutputType JSON, one a line with JSONL).
+ * The Map tolerates no failed batch, so only SUCCEEDED files count; a redriven Map Run lists the
+ * batches of every attempt once.
  */
 export async function summarizeRun(s3: S3Client, input: SummarizeInput): Promise<BackfillProgress & { readonly batches: number }> {
   const manifest = { bucket: input.ResultWriterDetails.Bucket, key: input.ResultWriterDetails.Key };
@@ -17,25 +18,37 @@ export async function summarizeRun(s3: S3Client, input: SummarizeInput): Promise
   let batches = 0;
   for (const file of document.ResultFiles?.SUCCEEDED ?? []) {
     if (typeof file.Key !== 'string') continue;
-    for await (const line of textLines(await openObject(s3, { bucket, key: file.Key }))) {
-      if (line.trim() === '') continue;
-      total = addProgress(total, parseBatchOutput(line, file.Key));
+    for (const record of parseRecords(await readText(s3, { bucket, key: file.Key }), file.Key)) {
+      total = addProgress(total, batchOutput(record));
       batches += 1;
     }
   }
   return { ...total, batches };
 }
 
-function parseBatchOutput(line: string, key: string): Partial<BackfillProgress> {
+/** The records of a result file: a JSON array, or JSON Lines. */
+function parseRecords(text: string, key: string): unknown[] {
   try {
-    const value = JSON.parse(line) as unknown;
-    // With Transformation NONE a record wraps the output as a string.
-    const output = typeof value === 'object' && value !== null && typeof (value as { Output?: unknown }).Output === 'string'
-      ? JSON.parse((value as { Output: string }).Output) as unknown
-      : value;
-    return typeof output === 'object' && output !== null ? output as Partial<BackfillProgress> : {};
+    if (text.trimStart().startsWith('[')) return JSON.parse(text) as unknown[];
+    return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
   } catch {
-    throw new MalformedFileError(`a line of Map results file ${key} is not JSON`);
+    throw new MalformedFileError(`Map results file ${key} is neither a JSON array nor JSON Lines`);
+  }
+}
+
+/** A child's output; with Transformation NONE a record wraps it as a string. */
+function batchOutput(record: unknown): Partial<BackfillProgress> {
+  const output = typeof record === 'object' && record !== null && typeof (record as { Output?: unknown }).Output === 'string'
+    ? parseLoose((record as { Output: string }).Output)
+    : record;
+  return typeof output === 'object' && output !== null ? output as Partial<BackfillProgress> : {};
+}
+
+function parseLoose(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

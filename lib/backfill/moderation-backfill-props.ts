@@ -33,7 +33,8 @@ export interface ModerationBackfillProps {
 
   /**
    * The key prefix of the images ('' for the whole bucket). The workflow may list only this
-   * prefix (an `s3:prefix` condition).
+   * prefix (an `s3:prefix` condition). In the pipeline's input bucket it must not overlap the
+   * manifest prefix, so `''` is refused there.
    *
    * @default ''
    */

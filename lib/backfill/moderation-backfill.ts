@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -56,9 +57,9 @@ export class ModerationBackfill extends Construct {
   /** Where manifests, skip reports and run results are written in the pipeline's input bucket. */
   public readonly manifestFolder: string;
   /** The function that writes one batch's manifests. */
-  public readonly writerFunction: HandlerFunction;
+  public readonly writerFunction: lambda.IFunction;
   /** The function that adds up a run's progress. */
-  public readonly summaryFunction: HandlerFunction;
+  public readonly summaryFunction: lambda.IFunction;
   /** The workflow's execution log. */
   public readonly logGroup: logs.LogGroup;
 
@@ -90,21 +91,23 @@ export class ModerationBackfill extends Construct {
       maxImagesPerManifest,
     }, tokenAwareString);
     const common = { asset: 'backfill', environment, logRetention, removalPolicy };
-    this.writerFunction = new HandlerFunction(this, 'WriteManifests', {
+    const writer = new HandlerFunction(this, 'WriteManifests', {
       ...common,
       exportName: WRITE_MANIFESTS_HANDLER,
       description: 'Writes the manifests and skip report of one batch of stored objects to backfill',
       timeout: Duration.minutes(2),
       memorySize: 512,
     });
-    this.summaryFunction = new HandlerFunction(this, 'Summarize', {
+    const summary = new HandlerFunction(this, 'Summarize', {
       ...common,
       exportName: SUMMARIZE_HANDLER,
       description: 'Adds up the progress of a backfill run from its Map Run results',
       timeout: Duration.minutes(5),
       memorySize: 512,
     });
-    this.grantFunctions(props);
+    this.writerFunction = writer.function;
+    this.summaryFunction = summary.function;
+    this.grantFunctions(props, writer, summary);
 
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createReportingStateMachine(this, {
       definition: () => this.definition(props, prefix, maxImagesPerManifest),
@@ -125,8 +128,8 @@ export class ModerationBackfill extends Construct {
         executionName: `deploy-${this.node.addr}`,
         logGroup: createLogGroup(this, 'StartOnDeployLogs', { retention: logRetention, removalPolicy }),
       });
-      // The run must not start before the functions may write.
-      start.node.addDependency(this.writerFunction, this.summaryFunction);
+      // The run must not start before the functions (and their roles' policies) exist.
+      start.node.addDependency(writer, summary);
     }
   }
 
@@ -161,22 +164,22 @@ export class ModerationBackfill extends Construct {
     });
   }
 
-  private grantFunctions(props: ModerationBackfillProps): void {
+  private grantFunctions(props: ModerationBackfillProps, writer: HandlerFunction, summary: HandlerFunction): void {
     const inputBucket = props.pipeline.inputBucket;
-    grantWithReason(this.writerFunction.role, {
+    grantWithReason(writer.role, {
       sid: 'WriteBackfillManifests',
       actions: ['s3:PutObject'],
       resources: [inputBucket.arnForObjects(`${this.manifestFolder}*`)],
       reason: 'Manifests and skip reports named after their batch\'s contents, only in this backfill\'s folder of the manifest prefix.',
     });
-    props.pipeline.encryptionKey.grant(this.writerFunction.role, 'kms:GenerateDataKey');
-    grantWithReason(this.summaryFunction.role, {
+    props.pipeline.encryptionKey.grant(writer.role, 'kms:GenerateDataKey');
+    grantWithReason(summary.role, {
       sid: 'ReadBackfillRunResults',
       actions: ['s3:GetObject'],
       resources: [inputBucket.arnForObjects(`${this.manifestFolder}${MAP_RESULTS_FOLDER}*`)],
       reason: 'The Distributed Map\'s result files, named by Step Functions after the Map Run, only in this backfill\'s runs/ folder.',
     });
-    props.pipeline.encryptionKey.grant(this.summaryFunction.role, 'kms:Decrypt');
+    props.pipeline.encryptionKey.grant(summary.role, 'kms:Decrypt');
   }
 
   private definition(props: ModerationBackfillProps, prefix: string, maxImagesPerManifest: number): sfn.IChainable {
@@ -208,13 +211,14 @@ export class ModerationBackfill extends Construct {
       resultWriterV2: new PrefixScopedResultWriter({
         bucket: props.pipeline.inputBucket,
         prefix: `${this.manifestFolder}${MAP_RESULTS_FOLDER}`.replace(/\/$/, ''),
-        writerConfig: new sfn.WriterConfig({ outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT }),
+        // JSON, not JSONL: result files must not end like a manifest (`.jsonl`) in the manifest prefix.
+        writerConfig: new sfn.WriterConfig({ outputType: sfn.OutputType.JSON, transformation: sfn.Transformation.COMPACT }),
       }, `${this.manifestFolder}${MAP_RESULTS_FOLDER}`),
       resultPath: '$.mapRun',
       label: MAP_LABEL,
     });
     const write = new tasks.LambdaInvoke(this, 'WriteBatchManifests', {
-      lambdaFunction: this.writerFunction.function,
+      lambdaFunction: this.writerFunction,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
     });
@@ -222,7 +226,7 @@ export class ModerationBackfill extends Construct {
     map.itemProcessor(write);
 
     const summarize = new tasks.LambdaInvoke(this, 'AddUpProgress', {
-      lambdaFunction: this.summaryFunction.function,
+      lambdaFunction: this.summaryFunction,
       payload: sfn.TaskInput.fromObject({ 'ResultWriterDetails.$': '$.mapRun.ResultWriterDetails' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -242,7 +246,7 @@ export class ModerationBackfill extends Construct {
   /** The grants aws-cdk-lib writes for the tasks, the result writer and the Distributed Map. */
   private acknowledgeWorkflowGrants(props: ModerationBackfillProps): void {
     const stateMachine = this.stateMachine;
-    acknowledgeInvokeGrants(stateMachine, [this.writerFunction.function, this.summaryFunction.function]);
+    acknowledgeInvokeGrants(stateMachine, [this.writerFunction, this.summaryFunction]);
     acknowledgeGrant(stateMachine, {
       resources: [props.pipeline.inputBucket.arnForObjects(`${this.manifestFolder}${MAP_RESULTS_FOLDER}*`)],
       reason: 'The Distributed Map\'s ResultWriter writes its result files, named after the Map Run, only in this backfill\'s runs/ folder.',

@@ -116,7 +116,7 @@ async function runBackfill(runId: string): Promise<{ outputs: any[]; summary: an
   }
   expect(outputs.filter((output) => output?.error)).toEqual([]);
   const details = await writeResultWriterOutput(s3.client, outputs.map((output, index) => ({ input: listed[index], status: 'SUCCEEDED' as const, output })), {
-    bucket: BUCKET, prefix: `${MANIFEST_FOLDER}runs`, mapRunId: runId,
+    bucket: BUCKET, prefix: `${MANIFEST_FOLDER}runs`, mapRunId: runId, outputType: 'JSON',
   });
   const summary = await summarizer.invoke({ ResultWriterDetails: details });
   expect(summary?.error).toBeUndefined();

@@ -53,7 +53,7 @@ describe('ModerationBackfill workflow', () => {
     // A failed batch fails the run (to be redriven), never silently.
     expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
     expect(map.ResultWriter.Parameters.Prefix).toBe(`manifests/backfill/${backfill.backfillName}/runs`);
-    expect(map.ResultWriter.WriterConfig).toEqual({ OutputType: 'JSONL', Transformation: 'COMPACT' });
+    expect(map.ResultWriter.WriterConfig).toEqual({ OutputType: 'JSON', Transformation: 'COMPACT' });
     expect(map.Next).toBe('AddUpProgress');
     expect(asl.States.AddUpProgress.Parameters).toEqual({ 'ResultWriterDetails.$': '$.mapRun.ResultWriterDetails' });
     expect(asl.States.Done.Parameters).toMatchObject({ 'progress.$': '$.progress', 'mapRunArn.$': '$.mapRun.MapRunArn' });
@@ -119,9 +119,9 @@ describe('ModerationBackfill permissions', () => {
     const { pipeline, backfill, template } = synthBackfill();
 
     // THEN
-    const writer = roleStatements(template, backfill.writerFunction.role).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
+    const writer = roleStatements(template, backfill.writerFunction.role!).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
     expect(writer).toEqual([expect.objectContaining({ Action: 's3:PutObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/*`)) })]);
-    const summary = roleStatements(template, backfill.summaryFunction.role).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
+    const summary = roleStatements(template, backfill.summaryFunction.role!).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
     expect(summary).toEqual([expect.objectContaining({ Action: 's3:GetObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/runs/*`)) })]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.writeManifests',
@@ -167,6 +167,9 @@ describe('ModerationBackfill start', () => {
     expect(create).toContain(`\\"name\\":\\"deploy-${backfill.node.addr}\\"`);
     expect(create).toContain('\\"ignoreErrorCodesMatching\\":\\"ExecutionAlreadyExists\\"');
     expect(resources[0].Properties.Update).toBeUndefined();
+    // It waits for the functions' policies: the run must not start before they may write.
+    const dependsOn: string[] = Object.values<any>(template.toJSON().Resources).find((resource) => resource.Type === 'Custom::AWS').DependsOn;
+    expect(dependsOn).toEqual(expect.arrayContaining([logicalId(backfill.writerFunction.role!.node.findChild('DefaultPolicy'))]));
     const policies = Object.values<any>(template.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes('StartOnDeploy'));
     expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([
       { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: logicalId(backfill.stateMachine) } },
