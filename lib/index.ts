@@ -11,3 +11,5 @@ export { ModerationAction, ModerationPolicy, ModerationRule, type ModerationPoli
 export { type ImageFlaggedRuleOptions } from './actions/image-flagged-rule';
 export * from './common/function-vpc-props';
 export * from './common/vpc-endpoints';
+export * from './backfill/moderation-backfill';
+export * from './backfill/moderation-backfill-props';

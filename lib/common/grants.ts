@@ -1,6 +1,7 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { IConstruct } from 'constructs';
 
 /** cdk-nag's rule on wildcards in IAM policies: one finding per wildcard action and per wildcard resource. */
@@ -70,6 +71,28 @@ export function acknowledgeInvokeGrants(stateMachine: IConstruct, functions: lam
       reason: 'aws-cdk-lib\'s LambdaInvoke task grants the function and its versions (":*"); the workflow invokes only that function.',
     });
   }
+}
+
+/**
+ * Acknowledges on the `DistributedMapPolicy` that aws-cdk-lib adds to a state machine with a
+ * Distributed Map its two wildcard grants: its own child executions, and its Map Runs (`label`).
+ */
+export function acknowledgeDistributedMapGrants(stateMachine: sfn.StateMachine, label: string): void {
+  const executions = (suffix: string) => Stack.of(stateMachine).formatArn({
+    service: 'states',
+    resource: 'execution',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    resourceName: `${Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))}${suffix}`,
+  });
+  const mapPolicy = stateMachine.node.findChild('DistributedMapPolicy');
+  acknowledgeGrant(mapPolicy, {
+    resources: [executions(':*')],
+    reason: 'aws-cdk-lib\'s Distributed Map lets the workflow describe and stop its own child executions, whose names are generated at run time.',
+  });
+  acknowledgeGrant(mapPolicy, {
+    resources: [executions(`/${label}:*`)],
+    reason: `aws-cdk-lib's Distributed Map lets the workflow redrive its own Map Runs (label "${label}"), whose ids are generated at run time.`,
+  });
 }
 
 /**

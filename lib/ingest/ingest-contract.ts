@@ -1,4 +1,4 @@
-import { EnvironmentReader, numberProblem, writeEnvironment, type NumberRange, type Stringify } from '../common/contract/environment';
+import { EnvironmentReader, numberProblem, writeEnvironment, type EnvironmentValue, type NumberRange, type Stringify } from '../common/contract/environment';
 import { bucketNameProblem, keyPrefixProblem, withSlash } from '../trigger/trigger-contract';
 
 /**
@@ -10,24 +10,32 @@ import { bucketNameProblem, keyPrefixProblem, withSlash } from '../trigger/trigg
 /** The export of the ingest bundle's index that Lambda calls. */
 export const INGEST_HANDLER = 'handler';
 
-/** Names of the environment variables the construct sets and the batcher reads. */
-export const IngestEnvironment = {
-  /** URL of the ingest queue, which the batcher also reads itself to fill a manifest. */
-  QUEUE_URL: 'QUEUE_URL',
-  /** The bucket the images are uploaded to. */
+/**
+ * The variables of every function that writes manifests of images into a pipeline (the ingest
+ * batcher, a backfill's writer): where the images are and where their manifests go.
+ */
+export const ImageManifestEnvironment = {
+  /** The bucket of the images. */
   IMAGE_BUCKET: 'IMAGE_BUCKET',
-  /** The key prefix the images are uploaded under ('' for the whole bucket). */
+  /** The key prefix of the images ('' for the whole bucket). */
   IMAGE_PREFIX: 'IMAGE_PREFIX',
   /** Comma-separated key suffixes of images, compared in any letter case. */
   IMAGE_SUFFIXES: 'IMAGE_SUFFIXES',
   /** The pipeline's input bucket, which manifests and skip reports are written to. */
   MANIFEST_BUCKET: 'MANIFEST_BUCKET',
-  /** The folder under the pipeline's manifest prefix that ingest manifests are written to. */
+  /** The folder under the pipeline's manifest prefix that the manifests are written to. */
   MANIFEST_FOLDER: 'MANIFEST_FOLDER',
   /** The suffix of every manifest (one of the pipeline's manifest suffixes). */
   MANIFEST_SUFFIX: 'MANIFEST_SUFFIX',
   /** Most images in one manifest (1-10,000). */
   MAX_IMAGES_PER_MANIFEST: 'MAX_IMAGES_PER_MANIFEST',
+} as const;
+
+/** Names of the environment variables the construct sets and the batcher reads. */
+export const IngestEnvironment = {
+  /** URL of the ingest queue, which the batcher also reads itself to fill a manifest. */
+  QUEUE_URL: 'QUEUE_URL',
+  ...ImageManifestEnvironment,
 } as const;
 
 // Limits (Rekognition bulk analysis: input manifests and images).
@@ -92,9 +100,8 @@ export interface SkipReport {
   readonly skipped: readonly SkippedObject[];
 }
 
-/** Everything the batcher is configured with. */
-export interface IngestSettings {
-  readonly queueUrl: string;
+/** Where the images are and where their manifests go (ImageManifestEnvironment). */
+export interface ImageManifestSettings {
   readonly imageBucket: string;
   readonly imagePrefix: string;
   readonly imageSuffixes: readonly string[];
@@ -103,6 +110,11 @@ export interface IngestSettings {
   readonly manifestFolder: string;
   readonly manifestSuffix: string;
   readonly maxImagesPerManifest: number;
+}
+
+/** Everything the batcher is configured with. */
+export interface IngestSettings extends ImageManifestSettings {
+  readonly queueUrl: string;
 }
 
 // Checks: each returns what is wrong with a value, or undefined (construct at synth, handler at start).
@@ -126,30 +138,38 @@ export function hasImageSuffix(key: string, suffixes: readonly string[]): boolea
   return suffixes.some((suffix) => lower.endsWith(suffix.toLowerCase()));
 }
 
+/** The ImageManifestEnvironment variables' values, for a construct's writeEnvironment call. */
+export function imageManifestEnvironmentValues(settings: ImageManifestSettings): Record<string, EnvironmentValue> {
+  return {
+    [ImageManifestEnvironment.IMAGE_BUCKET]: settings.imageBucket,
+    [ImageManifestEnvironment.IMAGE_PREFIX]: settings.imagePrefix,
+    [ImageManifestEnvironment.IMAGE_SUFFIXES]: settings.imageSuffixes,
+    [ImageManifestEnvironment.MANIFEST_BUCKET]: settings.manifestBucket,
+    [ImageManifestEnvironment.MANIFEST_FOLDER]: settings.manifestFolder,
+    [ImageManifestEnvironment.MANIFEST_SUFFIX]: settings.manifestSuffix,
+    [ImageManifestEnvironment.MAX_IMAGES_PER_MANIFEST]: settings.maxImagesPerManifest,
+  };
+}
+
+/** Reads the ImageManifestEnvironment variables back; a ConfigError names the first unusable one and its value. */
+export function readImageManifestSettings(reader: EnvironmentReader): ImageManifestSettings {
+  return {
+    imageBucket: reader.requiredString(ImageManifestEnvironment.IMAGE_BUCKET, bucketNameProblem),
+    imagePrefix: reader.string(ImageManifestEnvironment.IMAGE_PREFIX, '', keyPrefixProblem),
+    imageSuffixes: reader.optionalList(ImageManifestEnvironment.IMAGE_SUFFIXES, imageSuffixProblem) ?? DEFAULT_IMAGE_SUFFIXES,
+    manifestBucket: reader.requiredString(ImageManifestEnvironment.MANIFEST_BUCKET, bucketNameProblem),
+    manifestFolder: withSlash(reader.requiredString(ImageManifestEnvironment.MANIFEST_FOLDER, keyPrefixProblem)),
+    manifestSuffix: reader.string(ImageManifestEnvironment.MANIFEST_SUFFIX, '.jsonl', imageSuffixProblem),
+    maxImagesPerManifest: reader.number(ImageManifestEnvironment.MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_RANGE),
+  };
+}
+
 export function ingestEnvironment(settings: IngestSettings, stringify?: Stringify): Record<string, string> {
-  return writeEnvironment({
-    [IngestEnvironment.QUEUE_URL]: settings.queueUrl,
-    [IngestEnvironment.IMAGE_BUCKET]: settings.imageBucket,
-    [IngestEnvironment.IMAGE_PREFIX]: settings.imagePrefix,
-    [IngestEnvironment.IMAGE_SUFFIXES]: settings.imageSuffixes,
-    [IngestEnvironment.MANIFEST_BUCKET]: settings.manifestBucket,
-    [IngestEnvironment.MANIFEST_FOLDER]: settings.manifestFolder,
-    [IngestEnvironment.MANIFEST_SUFFIX]: settings.manifestSuffix,
-    [IngestEnvironment.MAX_IMAGES_PER_MANIFEST]: settings.maxImagesPerManifest,
-  }, stringify);
+  return writeEnvironment({ [IngestEnvironment.QUEUE_URL]: settings.queueUrl, ...imageManifestEnvironmentValues(settings) }, stringify);
 }
 
 /** Reads the batcher's settings back; a ConfigError names the first unusable variable and its value. */
 export function readIngestSettings(env: Readonly<Record<string, string | undefined>>): IngestSettings {
   const reader = new EnvironmentReader(env);
-  return {
-    queueUrl: reader.requiredString(IngestEnvironment.QUEUE_URL),
-    imageBucket: reader.requiredString(IngestEnvironment.IMAGE_BUCKET, bucketNameProblem),
-    imagePrefix: reader.string(IngestEnvironment.IMAGE_PREFIX, '', keyPrefixProblem),
-    imageSuffixes: reader.optionalList(IngestEnvironment.IMAGE_SUFFIXES, imageSuffixProblem) ?? DEFAULT_IMAGE_SUFFIXES,
-    manifestBucket: reader.requiredString(IngestEnvironment.MANIFEST_BUCKET, bucketNameProblem),
-    manifestFolder: withSlash(reader.requiredString(IngestEnvironment.MANIFEST_FOLDER, keyPrefixProblem)),
-    manifestSuffix: reader.string(IngestEnvironment.MANIFEST_SUFFIX, '.jsonl', imageSuffixProblem),
-    maxImagesPerManifest: reader.number(IngestEnvironment.MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_PER_MANIFEST, MAX_IMAGES_RANGE),
-  };
+  return { queueUrl: reader.requiredString(IngestEnvironment.QUEUE_URL), ...readImageManifestSettings(reader) };
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { publishCompletion } from '../tracking/completion-publisher';
 import { createReportingStateMachine } from '../tracking/reporting-state-machine';
 import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
-import { acknowledgeGrant, acknowledgeInvokeGrants } from '../common/grants';
+import { acknowledgeDistributedMapGrants, acknowledgeGrant, acknowledgeInvokeGrants } from '../common/grants';
 import { DEFAULT_IMAGES_PER_SECOND, DEFAULT_MAX_ROUNDS, type PerImageSizing, sizePerImageRun } from './per-image-contract';
 import { PerImageFunctions } from './per-image-functions';
 import { PrefixScopedJsonLItemReader, PrefixScopedResultWriter } from './per-image-s3-access';
@@ -72,21 +72,7 @@ export class PerImageWorkflow extends Construct {
     });
     acknowledgeInvokeGrants(stateMachine, [this.functions.prepare.function, this.functions.batch.function, this.functions.finalize.function, props.trackerFunction,
       ...props.actionsFunction ? [props.actionsFunction] : []]);
-    const executions = (suffix: string) => Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: `${Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))}${suffix}`,
-    });
-    const mapPolicy = stateMachine.node.findChild('DistributedMapPolicy');
-    acknowledgeGrant(mapPolicy, {
-      resources: [executions(':*')],
-      reason: 'aws-cdk-lib\'s Distributed Map lets the workflow describe and stop its own child executions, whose names are generated at run time.',
-    });
-    acknowledgeGrant(mapPolicy, {
-      resources: [executions(`/${MAP_LABEL}:*`)],
-      reason: `aws-cdk-lib's Distributed Map lets the workflow redrive its own Map Runs (label "${MAP_LABEL}"), whose ids are generated at run time.`,
-    });
+    acknowledgeDistributedMapGrants(stateMachine, MAP_LABEL);
   }
 
   private definition(props: PerImageWorkflowProps): sfn.IChainable {

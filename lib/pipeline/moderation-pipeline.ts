@@ -64,6 +64,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly triggerFunction: lambda.IFunction;
   /** The key prefix that marks manifests in the input bucket. */
   public readonly manifestPrefix: string;
+  /** The key suffixes that mark manifests under the manifest prefix. */
+  public readonly manifestSuffixes: string[];
   /** The key prefix in the output bucket under which every manifest gets its folder. */
   public readonly outputPrefix: string;
   /** The minimum confidence of the labels, when set. */
@@ -196,6 +198,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     this.dashboard = operations.dashboard;
 
     const manifestSuffixes = props.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes];
+    this.manifestSuffixes = manifestSuffixes;
     this.notifyOnManifests(manifestSuffixes, trigger.queueArnForKeyPolicy);
     const batcher = this.addImageIngestion(props, { manifestSuffix: manifestSuffixes[0], logRetention, removalPolicy });
     this.imageIngestionQueue = batcher?.queue;

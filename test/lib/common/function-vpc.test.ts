@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ImageIngestion, ModerationAction, ModerationEngine, ModerationJob, ModerationPipeline, ModerationPolicy, ModerationRule, ModerationVpcEndpoints } from '../../../lib';
+import { ImageIngestion, ModerationAction, ModerationBackfill, ModerationEngine, ModerationJob, ModerationPipeline, ModerationPolicy, ModerationRule, ModerationVpcEndpoints } from '../../../lib';
 
 const BUCKET_NOTIFICATIONS_HANDLER = /^BucketNotificationsHandler/;
 
@@ -17,6 +17,9 @@ function givenVpc(stack: Stack): ec2.IVpc {
 }
 
 /** A stack with a pipeline of `engine` and a job that waits (every kind of function of the library), all given `network`. */
+/** aws-cdk-lib's AwsCustomResource singleton (the backfill's startOnDeploy). */
+const AWS_CUSTOM_RESOURCE = /^AWS679f53fac002430cb0da5b7982bd2287/;
+
 function synthAll(engine: ModerationEngine, network: (stack: Stack) => Record<string, unknown>): { stack: Stack; template: Template } {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const props = network(stack);
@@ -28,6 +31,7 @@ function synthAll(engine: ModerationEngine, network: (stack: Stack) => Record<st
     ...props,
   });
   new ModerationJob(stack, 'Job', { pipeline, engine, manifestBucket: pipeline.inputBucket, manifestKey: 'manifests/deploy.jsonl', waitForCompletion: true, ...props });
+  new ModerationBackfill(stack, 'Backfill', { pipeline, bucket: pipeline.inputBucket, prefix: 'stored/', startOnDeploy: true, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -54,12 +58,17 @@ describe('vpc, vpcSubnets, securityGroups', () => {
 
     // THEN
     const functions = libraryFunctions(template);
-    // trigger, tracker, onEvent, isComplete, 3 provider functions (+ 3 per-image functions)
-    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(7);
+    // trigger, tracker, batcher, actions, onEvent, isComplete, 3 provider functions, 2 backfill
+    // functions, the AwsCustomResource that starts the backfill (+ 3 per-image functions)
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(12);
     for (const [id, properties] of Object.entries(functions)) {
+      // aws-cdk-lib's AwsCustomResource takes subnets but no security groups: it creates its own.
+      const securityGroups = AWS_CUSTOM_RESOURCE.test(id)
+        ? [{ 'Fn::GetAtt': [expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287SecurityGroup/), 'GroupId'] }]
+        : [groupId];
       expect({ id, vpcConfig: properties.VpcConfig }).toEqual({
         id,
-        vpcConfig: { SubnetIds: ['subnet-0123456789abcdef2', 'subnet-0123456789abcdef3'], SecurityGroupIds: [groupId] },
+        vpcConfig: { SubnetIds: ['subnet-0123456789abcdef2', 'subnet-0123456789abcdef3'], SecurityGroupIds: securityGroups },
       });
     }
   });

@@ -15,8 +15,9 @@ export class WarmHandler {
   private readonly waiting: Array<{ resolve: (reply: any) => void; reject: (error: Error) => void }> = [];
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(bundle: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--no-warnings', runner, bundle], {
+  /** `exportName`: the bundle's export that Lambda would call (default `handler`). */
+  constructor(bundle: string, env: Record<string, string>, exportName = 'handler') {
+    this.child = spawn(process.execPath, ['--no-warnings', runner, bundle, exportName], {
       env: { PATH: process.env.PATH ?? '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
