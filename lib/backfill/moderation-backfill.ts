@@ -70,7 +70,7 @@ export class ModerationBackfill extends Construct {
     const prefix = props.prefix ?? '';
     const suffixes = props.suffixes ?? [...DEFAULT_IMAGE_SUFFIXES];
     const maxImagesPerManifest = props.maxImagesPerManifest ?? MAX_IMAGES_PER_MANIFEST;
-    const manifestSuffixes = pipeline.manifestSuffixes ?? [...PIPELINE_DEFAULTS.manifestSuffixes];
+    const manifestSuffixes = pipeline.manifestSuffixes;
     validateBackfillProps(this.node.path, props, { prefix, suffixes, maxImagesPerManifest, manifestSuffixes });
     // The exported Map results are JSON Lines (ResultWriterV2's WriterConfig) whatever the app's flags.
     this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);

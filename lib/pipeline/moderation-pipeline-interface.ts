@@ -20,10 +20,8 @@ export interface IModerationPipeline extends IConstruct {
   /**
    * The key suffixes that mark manifests under the manifest prefix; what writes manifests into
    * the pipeline (a backfill) uses the first.
-   *
-   * @default - ['.jsonl', '.manifest'], the pipeline's default
    */
-  readonly manifestSuffixes?: string[];
+  readonly manifestSuffixes: string[];
   /** The key prefix in the output bucket under which every manifest gets its folder. */
   readonly outputPrefix: string;
   /** The minimum confidence of the labels, when set. */

@@ -38,6 +38,7 @@ class ImportedPipeline extends Construct implements IModerationPipeline {
   public readonly outputBucket: s3.IBucket;
   public readonly encryptionKey: kms.IKey;
   public readonly manifestPrefix = 'in/';
+  public readonly manifestSuffixes = ['.jsonl'];
   public readonly outputPrefix = 'out/';
   public readonly jobNamePrefix = 'imported-';
   public readonly imageBuckets: s3.IBucket[];
