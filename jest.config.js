@@ -11,4 +11,7 @@ module.exports = {
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
+  // Both cores: with aws-cdk-lib's template validation off, test files no longer compete for memory
+  // bandwidth enough to cost more than the second worker gains (measured in the README).
+  maxWorkers: 2,
 };
