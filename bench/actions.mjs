@@ -3,7 +3,7 @@
 // the cost per 10,000 images of the actions beside the Rekognition cost.
 // BENCH_IMAGES (default 2000) sets the manifest size. Handlers must be built first.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,15 +22,8 @@ const IMAGES = Number(process.env.BENCH_IMAGES ?? 2000);
 const EVENT_PRICE = 1.0 / 1_000_000;
 const MEMORY_GB = 0.5;
 const TOKEN = 'e'.repeat(64);
-const POLICY = {
-  version: 1,
-  rules: [
-    { label: 'Explicit', minConfidence: 80, actions: ['QUARANTINE', 'EVENT'] },
-    { label: 'Violence', minConfidence: 60, actions: ['TAG', 'EVENT'] },
-  ],
-  otherLabels: { label: '*', minConfidence: 50, actions: ['TAG'] },
-  tagCleanImages: true,
-};
+// The same mixed policy as the actions tests (test/support/actions/mixed-policy.json).
+const POLICY = JSON.parse(readFileSync(join(root, 'test/support/actions/mixed-policy.json'), 'utf8'));
 
 const directory = mkdtempSync(join(tmpdir(), 'bench-actions-'));
 const s3server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: 'images' }, { name: 'output' }] });

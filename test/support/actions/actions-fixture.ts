@@ -7,20 +7,13 @@ import { type ActionsDependencies, applyActions } from '../../../lambda/actions/
 import { isRetryable } from '../../../lambda/common/errors';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../local-s3';
 import { label, type LabelFixture, resultLine } from '../result-fixtures';
+import mixedPolicy from './mixed-policy.json';
 
 export const IMAGES = 'images';
 export const OUTPUT = 'output';
 
 /** Explicit >= 80 quarantines and publishes; Violence >= 60 tags and publishes; any other label >= 50 tags. */
-export const MIXED_POLICY: PolicyDocument = {
-  version: 1,
-  rules: [
-    { label: 'Explicit', minConfidence: 80, actions: ['QUARANTINE', 'EVENT'] },
-    { label: 'Violence', minConfidence: 60, actions: ['TAG', 'EVENT'] },
-  ],
-  otherLabels: { label: '*', minConfidence: 50, actions: ['TAG'] },
-  tagCleanImages: true,
-};
+export const MIXED_POLICY = mixedPolicy as PolicyDocument;
 
 export const SETTINGS: ActionsSettings = { policy: MIXED_POLICY, pipelineId: 'Stack/Pipeline', eventBusName: 'moderation-bus' };
 
