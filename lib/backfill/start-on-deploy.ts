@@ -5,7 +5,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { FunctionNetwork } from '../common/function-network';
-import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING } from '../common/grants';
+import { acknowledgeFinding, BASIC_EXECUTION_ROLE_FINDING, VPC_ACCESS_ROLE_FINDING } from '../common/grants';
 
 /** The id aws-cdk-lib gives the AwsCustomResource singleton function (custom-resources/aws-custom-resource). */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -51,6 +51,10 @@ export class StartOnDeploy extends Construct {
     if (provider) {
       acknowledgeFinding(provider, BASIC_EXECUTION_ROLE_FINDING,
         'aws-cdk-lib\'s AwsCustomResource handler, shared by the stack; its role takes AWS\'s managed logging policy and is not configurable.');
+      if (network) {
+        acknowledgeFinding(provider, VPC_ACCESS_ROLE_FINDING,
+          'aws-cdk-lib\'s AwsCustomResource handler in the VPC: aws-cdk-lib gives its role the managed policy Lambda needs to manage the function\'s network interfaces.');
+      }
     }
   }
 }

@@ -6,7 +6,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, rules } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ModerationExampleStack } from '../../../bin/moderation-example-stack';
-import { ModerationEngine, ModerationJob, ModerationPipeline, ModerationVpcEndpoints } from '../../../lib';
+import {
+  ImageIngestion, ModerationAction, ModerationBackfill, ModerationEngine, ModerationJob, ModerationPipeline, ModerationPolicy, ModerationRule,
+  ModerationVpcEndpoints,
+} from '../../../lib';
 
 const ADAPTER_ARN = 'arn:aws:rekognition:eu-west-1:123456789012:project/moderation/version/v1/1700000000000';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -144,7 +147,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     expectReviewableAcknowledgements(stack);
   });
 
-  test('pass with every function in a VPC (engine auto and a job that waits), the endpoints added by ModerationVpcEndpoints', () => {
+  test('pass with every function in a VPC (engine auto with ingestion and a policy, a job that waits, a backfill started on deploy), the endpoints added by ModerationVpcEndpoints', () => {
     // GIVEN
     const app = nagApp();
     const stack = new Stack(app, 'InVpc');
@@ -156,13 +159,20 @@ describe('cdk-nag AwsSolutions checks', () => {
       privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
     });
     ModerationVpcEndpoints.addTo(vpc);
-    const pipeline = new ModerationPipeline(stack, 'Pipeline', { engine: ModerationEngine.auto(), vpc });
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', {
+      engine: ModerationEngine.auto(),
+      vpc,
+      imageIngestion: ImageIngestion.fromPrefix('uploads/'),
+      policy: ModerationPolicy.of({ rules: [ModerationRule.label('Explicit', { minConfidence: 80, actions: [ModerationAction.QUARANTINE, ModerationAction.EVENT] })] }),
+    });
     const job = new ModerationJob(stack, 'Job', { pipeline, vpc, manifestBucket: pipeline.inputBucket, manifestKey: 'manifests/deploy.jsonl', waitForCompletion: true });
+    const backfill = new ModerationBackfill(stack, 'Backfill', { pipeline, vpc, bucket: pipeline.inputBucket, prefix: 'stored/', startOnDeploy: true });
 
     // WHEN / THEN
     expect(() => app.synth()).not.toThrow();
     expectReviewableAcknowledgements(pipeline);
     expectReviewableAcknowledgements(job);
+    expectReviewableAcknowledgements(backfill);
   });
 
   test('acknowledge no "*" on the trigger role when it starts no bulk analysis job (engine perImage)', () => {
