@@ -7,7 +7,7 @@ import {
   StartMediaAnalysisJobCommandInput,
 } from '@aws-sdk/client-rekognition';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS, LocalS3, startLocalS3 } from '../support/local-s3';
+import { LocalS3, localS3Client, startLocalS3 } from '../support/local-s3';
 import { RekognitionDouble, RekognitionDoubleOptions, startRekognitionDouble } from '../support/rekognition-double';
 
 // The double's own rules, through the real SDK client: what the e2e tests rely on it to enforce.
@@ -23,10 +23,7 @@ let rekognition: RekognitionClient;
 
 beforeAll(async () => {
   s3 = await startLocalS3([IMAGES, OUTPUT, PRIVATE]);
-  s3Client = new S3Client({
-    region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3Client = localS3Client(s3.url);
   await Promise.all(['a-explicit.jpg', 'b-violence.png', 'c-plain.jpeg', 'd-swimwear.jpg', 'e.gif'].map((key) => put(IMAGES, key, 'image')));
   await put(PRIVATE, 'secret-explicit.jpg', 'image');
 });

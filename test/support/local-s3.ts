@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** s3rver ships no type declarations; this is the part of it used here. */
 interface S3rverInstance {
@@ -28,6 +29,22 @@ export const LOCAL_S3_CLIENT_ENV = {
   AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
 } as const;
+
+/**
+ * A real SDK v3 S3 client for s3rver at `url`: path-style, its credentials, and checksums only when
+ * required (s3rver does not understand the newer ones). `overrides` win.
+ */
+export function localS3Client(url: string, overrides: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: url,
+    forcePathStyle: true,
+    credentials: LOCAL_S3_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...overrides,
+  });
+}
 
 /** A real S3 server on 127.0.0.1 (any free port), storing its objects in a temporary folder. */
 export async function startLocalS3(buckets: string[]): Promise<LocalS3> {

@@ -1,6 +1,6 @@
 import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ActionsEnvironment, IMAGE_FLAGGED_DETAIL_TYPE } from '../../../lib/actions/actions-contract';
-import { IMAGES, localS3Client, OUTPUT, seed, SETTINGS, trackedState } from '../../support/actions/actions-fixture';
+import { IMAGES, noRetryS3Client, OUTPUT, seed, SETTINGS, trackedState } from '../../support/actions/actions-fixture';
 import { imageEventSchemaErrors } from '../../support/actions/image-event-schema';
 import { handlerBundle, runBundledHandler } from '../../support/bundled-handler';
 import { schemaErrors } from '../../support/event-schema';
@@ -19,7 +19,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   [server, events] = await Promise.all([startLocalS3([OUTPUT]), startJsonProtocolDouble()]);
-  s3 = localS3Client(server.url);
+  s3 = noRetryS3Client(server.url);
   env = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,

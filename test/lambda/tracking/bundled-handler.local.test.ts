@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { handlerBundle, moduleGraph, runBundledHandler } from '../../support/bundled-handler';
 import { schemaErrors } from '../../support/event-schema';
 import { awsError, JsonProtocolDouble, startJsonProtocolDouble } from '../../support/json-protocol-double';
-import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, LocalS3, startLocalS3 } from '../../support/local-s3';
+import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, LocalS3, localS3Client, startLocalS3 } from '../../support/local-s3';
 import {
   JOB_ID,
   label,
@@ -34,14 +34,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   bundle = handlerBundle('tracking');
   [aws, s3] = await Promise.all([startJsonProtocolDouble(), startLocalS3([OUTPUT_BUCKET])]);
-  client = new S3Client({
-    region: 'us-east-1',
-    endpoint: s3.url,
-    forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = localS3Client(s3.url);
   env = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,

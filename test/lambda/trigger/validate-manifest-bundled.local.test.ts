@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { handlerBundle, runBundledHandler } from '../../support/bundled-handler';
 import { JsonProtocolDouble, startJsonProtocolDouble } from '../../support/json-protocol-double';
-import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, LocalS3, startLocalS3 } from '../../support/local-s3';
+import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, LocalS3, localS3Client, startLocalS3 } from '../../support/local-s3';
 import { s3EventBody, sqsEvent, sqsRecord } from '../../support/sqs-s3-events';
 
 // Manifest pre-validation as shipped: the bundled trigger, with validation on by default, reads
@@ -21,15 +21,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   bundle = handlerBundle('trigger');
   [aws, s3] = await Promise.all([startJsonProtocolDouble(), startLocalS3(['manifest-bucket', 'moderation-results'])]);
-  client = new S3Client({
-    region: 'us-east-1',
-    endpoint: s3.url,
-    forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
-    // s3rver does not understand the newer checksums (see LOCAL_S3_CLIENT_ENV).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = localS3Client(s3.url);
   env = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,

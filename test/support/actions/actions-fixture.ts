@@ -5,7 +5,7 @@ import type { CompletionEventDetail } from '../../../lib/events/completion-event
 import type { TrackingWorkflowState } from '../../../lib/tracking/tracking-contract';
 import { type ActionsDependencies, applyActions } from '../../../lambda/actions/apply-actions';
 import { isRetryable } from '../../../lambda/common/errors';
-import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../local-s3';
+import { LOCAL_S3_CLIENT_ENV, type LocalS3, localS3Client, startLocalS3 } from '../local-s3';
 import { label, type LabelFixture, resultLine } from '../result-fixtures';
 import mixedPolicy from './mixed-policy.json';
 
@@ -57,16 +57,9 @@ export function ownTagSet(count: number): Array<{ Key: string; Value: string }> 
   return Array.from({ length: count }, (_, i) => ({ Key: `app:tag-${i}`, Value: `value-${i}` }));
 }
 
-export function localS3Client(url: string): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint: url,
-    forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
+/** A client for s3rver that does not retry, so the tests see each fault they inject. */
+export function noRetryS3Client(url: string): S3Client {
+  return localS3Client(url, { maxAttempts: 1 });
 }
 
 /** Uploads the images (with their own tags) and the results file; returns the specs. */
@@ -171,7 +164,7 @@ export function useLocalS3(): { client: S3Client } {
   beforeAll(async () => {
     Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
     local.server = await startLocalS3([OUTPUT]);
-    local.client = localS3Client(local.server.url);
+    local.client = noRetryS3Client(local.server.url);
   }, 60_000);
   afterAll(async () => {
     local.client?.destroy();

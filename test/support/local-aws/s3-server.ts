@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS } from '../local-s3';
+import { localS3Client } from '../local-s3';
 
 /** The part of s3rver (no type declarations) used here: it is a Koa app that emits 'event'. */
 interface S3rverInstance {
@@ -47,10 +47,7 @@ export async function startS3ServerWithEvents(buckets: string[]): Promise<S3Serv
   });
   const { port } = await server.run();
   const url = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = localS3Client(url);
   return {
     url,
     client,

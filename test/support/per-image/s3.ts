@@ -1,13 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../local-s3';
+import { LOCAL_S3_CLIENT_ENV } from '../local-s3';
 
 // The SDK reads these at client creation: s3rver does not understand the newer checksums.
 Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
 
-/** A real S3 client for s3rver. */
-export function localS3Client(url: string): S3Client {
-  return new S3Client({ endpoint: url, forcePathStyle: true, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
-}
+export { localS3Client } from '../local-s3';
 
 export async function putText(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS } from '../local-s3';
+import { LOCAL_S3_CREDENTIALS, localS3Client } from '../local-s3';
 
 /**
  * Rekognition reads manifests and images, and writes results, with the caller's permissions. The
@@ -42,14 +42,7 @@ export class S3View {
   private readonly client: S3Client;
 
   constructor(private readonly options: S3ViewOptions, private readonly region: string) {
-    this.client = new S3Client({
-      region,
-      endpoint: options.endpoint,
-      forcePathStyle: true,
-      credentials: options.credentials ?? LOCAL_S3_CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = localS3Client(options.endpoint, { region, credentials: options.credentials ?? LOCAL_S3_CREDENTIALS });
   }
 
   get versioning(): boolean {
