@@ -3,6 +3,8 @@ import type { Disposition, ManifestOutcome } from './outcome';
 export interface DispositionPolicy {
   readonly deadLetterQueueUrl?: string;
   readonly unexpectedErrorAttempts: number;
+  /** Set: manifests that wait for a free job slot wait in this queue. */
+  readonly backlogQueueUrl?: string;
 }
 
 /**
@@ -14,9 +16,11 @@ export function decideDisposition(outcomes: readonly ManifestOutcome[], attempt:
   if (failed?.outcome === 'failed' && attempt >= policy.unexpectedErrorAttempts && policy.deadLetterQueueUrl !== undefined) {
     return { action: 'dead-letter', errorCode: failed.errorCode, message: failed.message };
   }
-  const delays = outcomes.flatMap((outcome) => (outcome.outcome === 'deferred' ? [outcome.delaySeconds] : []));
-  if (delays.length > 0) {
-    return { action: 'delay', delaySeconds: Math.max(...delays) };
+  const deferred = outcomes.flatMap((outcome) => (outcome.outcome === 'deferred' ? [outcome] : []));
+  if (deferred.length > 0) {
+    const delaySeconds = Math.max(...deferred.map((outcome) => outcome.delaySeconds));
+    const onlyWaitsForTurn = failed === undefined && deferred.every((outcome) => outcome.waitsForTurn === true);
+    return { action: onlyWaitsForTurn && policy.backlogQueueUrl !== undefined ? 'park' : 'delay', delaySeconds };
   }
   if (failed?.outcome === 'failed') {
     return { action: 'retry', errorCode: failed.errorCode };

@@ -18,8 +18,12 @@ export interface StartedJob extends JobIdentity {
 
 export type ManifestOutcome =
   | { readonly outcome: 'started'; readonly job: StartedJob }
-  /** Retryable (capacity, throttled, transient); shortCircuited: Rekognition was not called. */
-  | { readonly outcome: 'deferred'; readonly job: JobIdentity; readonly errorCode: string; readonly delaySeconds: number; readonly shortCircuited: boolean }
+  /**
+   * Retryable (capacity, throttled, transient); shortCircuited: Rekognition was not called;
+   * waitsForTurn: the cause is capacity (every concurrent-job slot taken, or manifests already
+   * waiting for one) or the request rate, which the backlog waits out in order.
+   */
+  | { readonly outcome: 'deferred'; readonly job: JobIdentity; readonly errorCode: string; readonly delaySeconds: number; readonly shortCircuited: boolean; readonly waitsForTurn?: boolean }
   /**
    * Rekognition already started a job with this token, with other settings (a redeploy changed
    * them before a redelivery): that job is the manifest's fate; nothing written, nothing retried.
@@ -34,6 +38,8 @@ export type ManifestOutcome =
 export type Disposition =
   | { readonly action: 'ack' }
   | { readonly action: 'delay'; readonly delaySeconds: number }
+  /** Wait in the backlog for a free job slot (delaySeconds: the retry delay if the backlog cannot take it). */
+  | { readonly action: 'park'; readonly delaySeconds: number }
   | { readonly action: 'retry'; readonly errorCode: string }
   | { readonly action: 'dead-letter'; readonly errorCode: string; readonly message: string };
 

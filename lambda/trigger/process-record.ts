@@ -22,6 +22,8 @@ export interface BatchState {
   capacityExhausted: boolean;
   /** Set by the first call still throttled after the SDK's retries: later manifests are deferred without calling. */
   throttled?: boolean;
+  /** Whether manifests already wait in the backlog (asked once per batch); absent: no backlog to wait behind. */
+  backlogWaiting?: () => Promise<boolean>;
 }
 
 export interface RecordContext {
@@ -79,7 +81,13 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       : ['throttled', 'ThrottlingException', 'throttled'] as const;
     const delaySeconds = retryDelaySeconds(errorClass, attempt);
     log('INFO', `job deferred: ${reason} earlier in this batch`, { ...fields, outcome: 'deferred', errorCode: code, delaySeconds, shortCircuited: true });
-    return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: true };
+    return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: true, waitsForTurn: true };
+  }
+  if (startsBulkJob(context.config) && await context.batch.backlogWaiting?.()) {
+    // First come, first served: a new manifest queues behind those already waiting for a slot.
+    const delaySeconds = retryDelaySeconds('capacity', attempt);
+    log('INFO', 'job deferred: manifests already wait for a free job slot', { ...fields, outcome: 'deferred', errorCode: BACKLOG_WAITING, delaySeconds, shortCircuited: true });
+    return { outcome: 'deferred', job, errorCode: BACKLOG_WAITING, delaySeconds, shortCircuited: true, waitsForTurn: true };
   }
 
   let error: unknown;
@@ -133,7 +141,7 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       }
       const delaySeconds = retryDelaySeconds(errorClass, attempt);
       log('WARN', `job deferred: ${errorClass}`, { ...fields, outcome: 'deferred', errorCode: code, delaySeconds });
-      return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false };
+      return { outcome: 'deferred', job, errorCode: code, delaySeconds, shortCircuited: false, waitsForTurn: errorClass !== 'transient' };
     }
     case 'permanent':
       return reject(job, code, message, fields, attempt, context.config, (error as { validation?: ValidationSection }).validation);
@@ -141,6 +149,14 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
       log('ERROR', 'unexpected failure', { ...fields, errorCode: code, error: message });
       return { outcome: 'failed', job, errorCode: code, message };
   }
+}
+
+/** The deferral's code when a manifest queues behind the backlog without asking Rekognition. */
+const BACKLOG_WAITING = 'BacklogWaiting';
+
+/** Whether this manifest would take a concurrent-job slot: a bulk job, not a per-image run. */
+function startsBulkJob(config: TriggerConfig): boolean {
+  return config.engine === 'bulk' || (config.engine === 'auto' && rememberedRefusal() === undefined);
 }
 
 /**

@@ -5,6 +5,11 @@ import type { TriggerConfig } from './config';
 import { deferOrFail } from './defer-or-fail';
 import type { JobIdentity, ManifestOutcome } from './outcome';
 import { perImageInput, startPerImage } from './start-per-image';
+import { perImageRunsFull } from './backlog/per-image-runs';
+import { retryDelaySeconds } from '../common/errors';
+
+/** The deferral's code when a manifest waits for the per-image run before it. */
+const PER_IMAGE_RUN_IN_PROGRESS = 'PerImageRunInProgress';
 
 /**
  * Hands the manifest to the per-image workflow (engine 'per-image', or 'auto' after bulk analysis
@@ -20,6 +25,10 @@ export async function runPerImage(
 ): Promise<ManifestOutcome> {
   if (config.perImageStateMachineArn === undefined) {
     return deferOrFail(job, new ConfigError(TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN, 'is not set'), 'per-image run not started', fields, attempt);
+  }
+  if (config.backlogQueueUrl !== undefined && await perImageRunsFull(config.perImageStateMachineArn)) {
+    log('INFO', 'job deferred: another manifest\'s per-image run has the rate', { ...fields, outcome: 'deferred', errorCode: PER_IMAGE_RUN_IN_PROGRESS });
+    return { outcome: 'deferred', job, errorCode: PER_IMAGE_RUN_IN_PROGRESS, delaySeconds: retryDelaySeconds('capacity', attempt), shortCircuited: true, waitsForTurn: true };
   }
   try {
     const run = await startPerImage(perImageInput(job, config, fallbackReason), config.perImageStateMachineArn);

@@ -1,7 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
+import { BacklogLog } from '../../lib/trigger/backlog-contract';
 import { errorCode } from '../common/errors';
 import { lazySqs } from '../common/lazy-clients';
 import { log } from '../common/log';
+import type { BacklogQueue } from './backlog/backlog-queue';
 import type { Disposition } from './outcome';
 import { queueUrlFromArn } from './queue-url';
 
@@ -9,7 +11,7 @@ import { queueUrlFromArn } from './queue-url';
 const MAX_ERROR_MESSAGE = 1000;
 
 /** Carries out a record's disposition on SQS. Returns true when the record must be reported failed. */
-export async function settleRecord(record: SQSRecord, disposition: Disposition, deadLetterQueueUrl?: string): Promise<boolean> {
+export async function settleRecord(record: SQSRecord, disposition: Disposition, deadLetterQueueUrl?: string, backlog?: BacklogQueue): Promise<boolean> {
   const fields = { messageId: record.messageId };
   switch (disposition.action) {
     case 'ack':
@@ -17,18 +19,19 @@ export async function settleRecord(record: SQSRecord, disposition: Disposition, 
     case 'retry':
       log('WARN', 'message will be retried', { ...fields, outcome: 'retry', errorCode: disposition.errorCode });
       return true;
-    case 'delay':
-      try {
-        const { sdk, client } = await lazySqs();
-        await client.send(new sdk.ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrlFromArn(record.eventSourceARN),
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: disposition.delaySeconds,
-        }));
-      } catch (error) {
-        log('WARN', 'could not delay the retry; the queue visibility timeout applies', { ...fields, errorCode: errorCode(error), error: String(error) });
+    case 'park':
+      if (backlog !== undefined) {
+        try {
+          await backlog.park(record.body, record.messageId);
+          log('INFO', BacklogLog.PARKED, { ...fields, outcome: 'parked' });
+          return false;
+        } catch (error) {
+          log('WARN', 'could not park the manifest in the backlog; it is retried on the manifest queue', { ...fields, errorCode: errorCode(error), error: String(error) });
+        }
       }
-      return true;
+      return delay(record, disposition.delaySeconds, fields);
+    case 'delay':
+      return delay(record, disposition.delaySeconds, fields);
     case 'dead-letter':
       if (deadLetterQueueUrl === undefined) {
         return true;
@@ -51,4 +54,19 @@ export async function settleRecord(record: SQSRecord, disposition: Disposition, 
       log('ERROR', 'message forwarded to the dead-letter queue', { ...fields, outcome: 'forwarded-to-dlq', errorCode: disposition.errorCode });
       return false;
   }
+}
+
+/** Hides the message for `seconds` and reports it failed, so SQS delivers it again after them. */
+async function delay(record: SQSRecord, seconds: number, fields: Record<string, unknown>): Promise<boolean> {
+  try {
+    const { sdk, client } = await lazySqs();
+    await client.send(new sdk.ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrlFromArn(record.eventSourceARN),
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: seconds,
+    }));
+  } catch (error) {
+    log('WARN', 'could not delay the retry; the queue visibility timeout applies', { ...fields, errorCode: errorCode(error), error: String(error) });
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { PropErrors } from '../common/prop-errors';
 import { ModerationJobEngine } from '../job/moderation-job-contract';
 import { DEFAULT_IMAGES_PER_SECOND, DEFAULT_MAX_FAILURE_SHARE } from '../per-image/per-image-contract';
@@ -216,6 +217,12 @@ class WorkflowEngine extends ModerationEngine {
       timeout: options.timeout ?? DEFAULT_PER_IMAGE_TIMEOUT,
     });
     workflow.stateMachine.grantStartExecution(context.triggerRole);
+    // Runs of many manifests share the rate: the trigger starts one when the one before has ended.
+    context.triggerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CountPerImageRuns',
+      actions: ['states:ListExecutions'],
+      resources: [workflow.stateMachine.stateMachineArn],
+    }));
     return { triggerEngine: this.spec.triggerEngine, perImageWorkflow: workflow.stateMachine };
   }
 

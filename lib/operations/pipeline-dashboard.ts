@@ -19,8 +19,8 @@ export function createPipelineDashboard(scope: Construct, id: string, props: Pip
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Manifests waiting',
-      left: [metrics.manifestsWaiting(), metrics.deadLetters()],
-      right: [metrics.oldestManifestAge()],
+      left: [metrics.manifestsWaiting(), metrics.manifestsInBacklog(), metrics.deadLetters()],
+      right: [metrics.oldestManifestAge(), metrics.oldestBacklogAge()],
     }),
     new cloudwatch.GraphWidget({
       title: 'Trigger',

@@ -15,6 +15,8 @@ const PERIOD = Duration.minutes(5);
 
 export interface PipelineMetricSources {
   readonly manifestQueue: sqs.IQueue;
+  /** Manifests waiting their turn for a job slot or a per-image run. */
+  readonly backlogQueue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly triggerFunction: lambda.IFunction;
   readonly trackingStateMachine: sfn.IStateMachine;
@@ -46,6 +48,16 @@ export class PipelineMetrics {
   /** Age in seconds of the oldest manifest event waiting for a job (maximum over the period). */
   public oldestManifestAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.sources.manifestQueue.metricApproximateAgeOfOldestMessage(maximum(options));
+  }
+
+  /** Manifests waiting in the backlog for a free job slot or their per-image run (maximum over the period). */
+  public manifestsInBacklog(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.sources.backlogQueue.metricApproximateNumberOfMessagesVisible(maximum(options));
+  }
+
+  /** Age in seconds of the oldest manifest in the backlog (maximum over the period). */
+  public oldestBacklogAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.sources.backlogQueue.metricApproximateAgeOfOldestMessage(maximum(options));
   }
 
   /** Manifest events in the dead-letter queue (maximum over the period). */

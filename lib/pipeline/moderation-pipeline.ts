@@ -60,6 +60,12 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   public readonly manifestQueue: sqs.IQueue;
   /** Manifest events that could not be handled, with the error as message attributes. */
   public readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Manifests waiting their turn: for a free concurrent-job slot (every slot was taken when they
+   * came), or, with the per-image engine, for the run before them. The trigger starts them, oldest
+   * first, within 15 seconds of a slot freeing.
+   */
+  public readonly backlogQueue: sqs.IQueue;
   /** The function that starts a job for each manifest event. */
   public readonly triggerFunction: lambda.IFunction;
   /** The key prefix that marks manifests in the input bucket. */
@@ -160,11 +166,13 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       maxConcurrency: props.triggerMaxConcurrency ?? PIPELINE_DEFAULTS.triggerMaxConcurrency,
       maxReceiveCount: props.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
       unexpectedErrorAttempts: props.unexpectedErrorAttempts ?? defaultUnexpectedErrorAttempts(props.maxReceiveCount),
+      startsBulkJobs: this.engine._startsBulkJobs,
       logRetention,
       removalPolicy,
     });
     this.manifestQueue = trigger.queue;
     this.deadLetterQueue = trigger.deadLetterQueue;
+    this.backlogQueue = trigger.backlog.queue;
     this.triggerFunction = trigger.function;
 
     const ingestBucket = props.imageIngestion ? props.imageIngestion.bucket ?? this.inputBucket : undefined;
@@ -265,6 +273,16 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
   /** Age in seconds of the oldest manifest event waiting for a job (maximum over 5 minutes). */
   public metricOldestManifestAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.oldestManifestAge(options);
+  }
+
+  /** Manifests waiting in the backlog for a free job slot or their per-image run (maximum over 5 minutes). */
+  public metricManifestsInBacklog(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.manifestsInBacklog(options);
+  }
+
+  /** Age in seconds of the oldest manifest in the backlog (maximum over 5 minutes). */
+  public metricOldestBacklogAge(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.oldestBacklogAge(options);
   }
 
   /** Manifest events in the dead-letter queue (maximum over 5 minutes). */
@@ -388,6 +406,7 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
     const alarmsScope = (props.alarmsEnabled ?? PIPELINE_DEFAULTS.alarmsEnabled) ? new Construct(this, 'Alarms') : undefined;
     const metrics = new PipelineMetrics(alarmsScope ?? this, {
       manifestQueue: this.manifestQueue,
+      backlogQueue: this.backlogQueue,
       deadLetterQueue: this.deadLetterQueue,
       triggerFunction: this.triggerFunction,
       trackingStateMachine: this.trackingStateMachine,

@@ -9,10 +9,11 @@ import { Construct } from 'constructs';
 import { HandlerFunction } from '../common/handler-function';
 import { createEventQueue } from '../common/event-queue';
 import { tokenAwareString } from '../common/token-string';
+import { createJobBacklog, type JobBacklog } from './job-backlog';
 import { TRIGGER_HANDLER, triggerEnvironment, type TriggerSettings } from './trigger-contract';
 
 /** What the pipeline configures the trigger with; the trigger adds its own dead-letter queue and attempts. */
-export type TriggerPipelineSettings = Omit<TriggerSettings, 'deadLetterQueueUrl' | 'unexpectedErrorAttempts'>;
+export type TriggerPipelineSettings = Omit<TriggerSettings, 'deadLetterQueueUrl' | 'unexpectedErrorAttempts' | 'backlogQueueUrl' | 'manifestQueueUrl'>;
 
 export interface ManifestTriggerProps {
   readonly encryptionKey: kms.IKey;
@@ -21,6 +22,8 @@ export interface ManifestTriggerProps {
   readonly maxConcurrency: number;
   readonly maxReceiveCount: number;
   readonly unexpectedErrorAttempts: number;
+  /** Whether the trigger starts bulk analysis jobs (and so counts the account's running ones for its backlog). */
+  readonly startsBulkJobs: boolean;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -30,6 +33,8 @@ export class ManifestTrigger extends Construct {
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly handler: HandlerFunction;
+  /** The queue of manifests waiting for a job slot (or their per-image run) and its schedule. */
+  public readonly backlog: JobBacklog;
   /**
    * The manifest queue's ARN, known without a reference to the queue: policies the queue depends
    * on (the key's, the dead-letter queue's) can name it without a circular dependency.
@@ -40,10 +45,12 @@ export class ManifestTrigger extends Construct {
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
     this.unexpectedErrorAttempts = props.unexpectedErrorAttempts;
+    const backlogScope = new Construct(this, 'Backlog');
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue, queueArnForKeyPolicy: this.queueArnForKeyPolicy } = createEventQueue(this, {
       encryptionKey: props.encryptionKey,
       visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
       maxReceiveCount: props.maxReceiveCount,
+      alsoRedrivenFrom: [backlogScope],
     }));
 
     this.handler = new HandlerFunction(this, 'Handler', {
@@ -67,6 +74,14 @@ export class ManifestTrigger extends Construct {
       actions: ['sqs:SendMessage'],
       resources: [this.deadLetterQueue.queueArn],
     }));
+    this.backlog = createJobBacklog(backlogScope, {
+      encryptionKey: props.encryptionKey,
+      deadLetterQueue: this.deadLetterQueue,
+      manifestQueue: this.queue,
+      triggerFunction: this.handler.function,
+      triggerRole: this.handler.role,
+      countsRunningJobs: props.startsBulkJobs,
+    });
   }
 
   /**
@@ -78,6 +93,8 @@ export class ManifestTrigger extends Construct {
       ...settings,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
       unexpectedErrorAttempts: this.unexpectedErrorAttempts,
+      backlogQueueUrl: this.backlog.queue.queueUrl,
+      manifestQueueUrl: this.queue.queueUrl,
     }, tokenAwareString);
     for (const [name, value] of Object.entries(environment)) {
       this.function.addEnvironment(name, value);

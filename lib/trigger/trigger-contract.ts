@@ -1,4 +1,5 @@
 import { ConfigError, EnvironmentReader, numberProblem, writeEnvironment, type NumberRange, type Stringify } from '../common/contract/environment';
+import { BacklogEnvironment } from './backlog-contract';
 
 /**
  * The contract between the manifest trigger (lib/trigger, lib/pipeline: writes) and its handler
@@ -167,6 +168,13 @@ export interface TriggerSettings {
   readonly validateManifests: boolean;
   /** The buckets manifest lines may name; absent: not checked. */
   readonly imageBuckets?: readonly string[];
+  /**
+   * The queue where manifests wait for a free job slot; absent: a manifest refused for capacity
+   * is retried on the manifest queue with a growing delay.
+   */
+  readonly backlogQueueUrl?: string;
+  /** The manifest queue, where a backlog manifest that fails unexpectedly is sent back. */
+  readonly manifestQueueUrl?: string;
 }
 
 /** The trigger function's environment; `stringify` keeps the construct's number tokens tokens. */
@@ -186,6 +194,8 @@ export function triggerEnvironment(settings: TriggerSettings, stringify?: String
     [TriggerEngineEnvironment.PER_IMAGE_STATE_MACHINE_ARN]: settings.perImageStateMachineArn,
     [ManifestValidationEnvironment.VALIDATE_MANIFESTS]: settings.validateManifests,
     [ManifestValidationEnvironment.IMAGE_BUCKETS]: settings.imageBuckets,
+    [BacklogEnvironment.BACKLOG_QUEUE_URL]: settings.backlogQueueUrl,
+    [BacklogEnvironment.MANIFEST_QUEUE_URL]: settings.manifestQueueUrl,
   }, stringify);
 }
 
@@ -214,6 +224,8 @@ export function readTriggerSettings(env: Readonly<Record<string, string | undefi
     perImageStateMachineArn,
     validateManifests: reader.boolean(ManifestValidationEnvironment.VALIDATE_MANIFESTS, true),
     imageBuckets: reader.optionalList(ManifestValidationEnvironment.IMAGE_BUCKETS, bucketNameProblem),
+    backlogQueueUrl: reader.optionalString(BacklogEnvironment.BACKLOG_QUEUE_URL, queueUrlProblem),
+    manifestQueueUrl: reader.optionalString(BacklogEnvironment.MANIFEST_QUEUE_URL, queueUrlProblem),
   });
 }
 

@@ -95,7 +95,7 @@ describe('ModerationPipeline with imageIngestion', () => {
       Dimensions: [{ Name: 'QueueName', Value: resolve(pipeline, pipeline.imageIngestionDeadLetterQueue!.queueName) }],
       AlarmActions: [resolve(pipeline, pipeline.alarmTopic!.topicArn)],
     });
-    expect(pipeline.alarms).toHaveLength(6);
+    expect(pipeline.alarms).toHaveLength(7);
   });
 
   test('the trigger may read the images of another ingest bucket: it is among imageBuckets and IMAGE_BUCKETS', () => {

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModerationPipeline } from '../../../lib';
 import { SynthesizedPipeline, logicalId, resourceProperties, synthPipeline } from '../../support/synth-helpers';
 
-const ALARM_NAMES = ['DeadLetterQueueNotEmpty', 'TriggerErrors', 'ManifestWaitingTooLong', 'JobsFailed', 'TrackingFailed'] as const;
+const ALARM_NAMES = ['DeadLetterQueueNotEmpty', 'TriggerErrors', 'ManifestWaitingTooLong', 'BacklogWaitingTooLong', 'JobsFailed', 'TrackingFailed'] as const;
 type AlarmName = typeof ALARM_NAMES[number];
 
 /** The pipeline's alarms (its `alarms` output) by construct id, with their template properties. */
@@ -37,7 +37,7 @@ function symbolic(value: unknown): string {
 describe('ModerationPipeline alarms with default props', () => {
   let synthesized: SynthesizedPipeline;
   let alarms: Record<AlarmName, any>;
-  let ids: { queue: string; dlq: string; trigger: string; stateMachine: string };
+  let ids: { queue: string; backlog: string; dlq: string; trigger: string; stateMachine: string };
 
   beforeAll(() => {
     // GIVEN / WHEN
@@ -46,13 +46,14 @@ describe('ModerationPipeline alarms with default props', () => {
     const { pipeline } = synthesized;
     ids = {
       queue: logicalId(pipeline.manifestQueue),
+      backlog: logicalId(pipeline.backlogQueue),
       dlq: logicalId(pipeline.deadLetterQueue),
       trigger: logicalId(pipeline.triggerFunction),
       stateMachine: logicalId(pipeline.trackingStateMachine),
     };
   });
 
-  test('creates the five alarms and exposes them as `alarms`', () => {
+  test('creates the six alarms and exposes them as `alarms`', () => {
     expect(Object.keys(alarms).sort()).toEqual([...ALARM_NAMES].sort());
     for (const alarm of synthesized.pipeline.alarms) {
       expect(synthesized.template.toJSON().Resources[logicalId(alarm)].Type).toBe('AWS::CloudWatch::Alarm');
@@ -88,6 +89,17 @@ describe('ModerationPipeline alarms with default props', () => {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 21600,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }));
+  });
+
+  test('alarms when the oldest manifest in the backlog has waited more than 6 hours (21,600 s)', () => {
+    expect(alarms.BacklogWaitingTooLong).toEqual(expect.objectContaining({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.backlog, 'QueueName'] } }],
       Statistic: 'Maximum',
       Threshold: 21600,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -201,6 +213,7 @@ describe('ModerationPipeline alarms with alarmTopic and maxManifestWait', () => 
   test('alarms when the oldest manifest has waited more than maxManifestWait (7,200 s)', () => {
     expect(alarms.ManifestWaitingTooLong.Threshold).toBe(7200);
     expect(alarms.ManifestWaitingTooLong.AlarmDescription).toContain('2 hours');
+    expect(alarms.BacklogWaitingTooLong.Threshold).toBe(7200);
   });
 });
 
@@ -243,7 +256,9 @@ describe('ModerationPipeline with an eventBus', () => {
 
   test('counts failed jobs without depending on the bus: no rule, the tracker\'s metric filter', () => {
     expect(alarmsOf(synthesized).JobsFailed).toEqual(expect.objectContaining({ Namespace: 'CdkBulkModeration', MetricName: 'JobsFailed' }));
-    synthesized.template.resourceCountIs('AWS::Events::Rule', 0);
+    // The one rule is the backlog's schedule, not a rule on the bus.
+    const rules = Object.values(synthesized.template.findResources('AWS::Events::Rule'));
+    expect(rules.map((rule: any) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
     expect(failedJobsFilter(synthesized)).toBeDefined();
   });
 });
@@ -271,10 +286,10 @@ describe('ModerationPipeline with dashboardEnabled', () => {
     expect(synthesized.pipeline.dashboard).toBeDefined();
   });
 
-  test('shows the state of all five alarms', () => {
+  test('shows the state of all six alarms', () => {
     const alarmWidget = widgets.find((w) => w.type === 'alarm');
     expect(alarmWidget.properties.alarms).toEqual(synthesized.pipeline.alarms.map((alarm) => `\${${logicalId(alarm)}.Arn}`));
-    expect(alarmWidget.properties.alarms).toHaveLength(5);
+    expect(alarmWidget.properties.alarms).toHaveLength(6);
   });
 
   test('graphs the queues, the trigger and the tracking executions', () => {

@@ -24,7 +24,7 @@ describe('ModerationPipeline trigger role (least privilege)', () => {
   let synthesized: SynthesizedPipeline;
   let template: Template;
   let statements: any[];
-  let ids: { key: string; input: string; output: string; dlq: string };
+  let ids: { key: string; input: string; output: string; dlq: string; queue: string; backlog: string };
 
   beforeAll(() => {
     // GIVEN / WHEN
@@ -37,6 +37,8 @@ describe('ModerationPipeline trigger role (least privilege)', () => {
       input: logicalId(pipeline.inputBucket),
       output: logicalId(pipeline.outputBucket),
       dlq: logicalId(pipeline.deadLetterQueue),
+      queue: logicalId(pipeline.manifestQueue),
+      backlog: logicalId(pipeline.backlogQueue),
     };
   });
 
@@ -47,9 +49,9 @@ describe('ModerationPipeline trigger role (least privilege)', () => {
     expect(grants[0].Condition).toBeUndefined();
   });
 
-  test('limits "*" resources to rekognition:StartMediaAnalysisJob', () => {
+  test('limits "*" resources to rekognition:StartMediaAnalysisJob and ListMediaAnalysisJobs (neither has a resource type to name)', () => {
     const onStar = allowedActions(statements).filter((a) => a.resources.includes('*')).map((a) => a.action);
-    expect(onStar).toEqual(['rekognition:StartMediaAnalysisJob']);
+    expect(onStar.sort()).toEqual(['rekognition:ListMediaAnalysisJobs', 'rekognition:StartMediaAnalysisJob']);
   });
 
   test('reads objects (and object versions) of the input bucket', () => {
@@ -97,10 +99,17 @@ describe('ModerationPipeline trigger role (least privilege)', () => {
     }
   });
 
-  test('sends messages only to the dead-letter queue', () => {
+  test('sends messages only to the dead-letter queue, the backlog and (a backlog manifest that failed) the manifest queue', () => {
     const sends = statementsGranting(statements, 'sqs:SendMessage');
-    expect(sends).toHaveLength(1);
-    expect(sends[0].Resource).toEqual(arnOf(ids.dlq));
+    expect(sends.map((statement) => statement.Resource)).toEqual([arnOf(ids.dlq), arnOf(ids.backlog), arnOf(ids.queue)]);
+  });
+
+  test('works the backlog queue (receive, delete, hide, count) and no other queue that way', () => {
+    const [backlog] = statementsGranting(statements, 'sqs:DeleteMessage').filter((statement) => statement.Sid === 'WorkTheBacklog');
+    expect(backlog).toEqual(expect.objectContaining({
+      Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      Resource: arnOf(ids.backlog),
+    }));
   });
 
   test('grants no s3, kms or sqs wildcard action, and no kms:ReEncrypt', () => {
@@ -128,7 +137,7 @@ describe('ModerationPipeline trigger role (least privilege)', () => {
 });
 
 describe('ModerationPipeline trigger role with an adapter', () => {
-  test('allows rekognition:StartMediaAnalysisJob on exactly the adapter ARN, and nothing on "*"', () => {
+  test('allows rekognition:StartMediaAnalysisJob on exactly the adapter ARN, and on "*" only ListMediaAnalysisJobs', () => {
     // GIVEN / WHEN
     const { pipeline, template } = synthPipeline({ projectVersion: ADAPTER_ARN });
 
@@ -137,7 +146,7 @@ describe('ModerationPipeline trigger role with an adapter', () => {
     const grants = statementsGranting(statements, 'rekognition:StartMediaAnalysisJob');
     expect(grants).toHaveLength(1);
     expect(grants[0].Resource).toBe(ADAPTER_ARN);
-    expect(allowedActions(statements).filter((a) => a.resources.includes('*'))).toEqual([]);
+    expect(allowedActions(statements).filter((a) => a.resources.includes('*')).map((a) => a.action)).toEqual(['rekognition:ListMediaAnalysisJobs']);
   });
 });
 

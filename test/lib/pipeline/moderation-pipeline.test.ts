@@ -53,6 +53,7 @@ describe('ModerationPipeline with default props', () => {
       logs: logicalId(pipeline.accessLogsBucket!),
       queue: logicalId(pipeline.manifestQueue),
       dlq: logicalId(pipeline.deadLetterQueue),
+      backlog: logicalId(pipeline.backlogQueue),
       fn: logicalId(pipeline.triggerFunction),
       role: logicalId(pipeline.triggerFunction.role!),
     };
@@ -211,9 +212,9 @@ describe('ModerationPipeline with default props', () => {
   });
 
   describe('queues', () => {
-    test('creates the manifest queue and its dead-letter queue, both encrypted with the construct key and kept 14 days', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 2);
-      for (const id of [ids.queue, ids.dlq]) {
+    test('creates the manifest queue, the backlog and their dead-letter queue, all encrypted with the construct key and kept 14 days', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 3);
+      for (const id of [ids.queue, ids.backlog, ids.dlq]) {
         expect(resourceProperties(template, id)).toEqual(expect.objectContaining({
           KmsMasterKeyId: arnOf(ids.key),
           MessageRetentionPeriod: 14 * 24 * 3600,
@@ -232,7 +233,37 @@ describe('ModerationPipeline with default props', () => {
       });
     });
 
-    test.each(['queue', 'dlq'] as const)('denies non-TLS access to the %s', (queue) => {
+    test('moves a backlog manifest to the dead-letter queue only after 1,000 receives (each a start that found no free slot)', () => {
+      expect(resourceProperties(template, ids.backlog).RedrivePolicy).toEqual({
+        deadLetterTargetArn: arnOf(ids.dlq),
+        maxReceiveCount: 1000,
+      });
+    });
+
+    test('gives the backlog no event source: only the trigger\'s looks take its messages', () => {
+      const sources = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((mapping: any) => mapping.Properties.EventSourceArn);
+      expect(sources).toEqual([arnOf(ids.queue)]);
+    });
+
+    test('wakes the trigger every minute with the backlog schedule\'s input (4 looks, 15 s apart), no retries', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({
+          Arn: arnOf(ids.fn),
+          Input: JSON.stringify({ backlogLooks: 4, lookIntervalSeconds: 15 }),
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 },
+        })],
+      });
+    });
+
+    test('tells the trigger where the backlog and the manifest queue are', () => {
+      const variables = resourceProperties(template, ids.fn).Environment.Variables;
+      expect(variables.BACKLOG_QUEUE_URL).toEqual({ Ref: ids.backlog });
+      expect(variables.MANIFEST_QUEUE_URL).toEqual({ Ref: ids.queue });
+    });
+
+    test.each(['queue', 'backlog', 'dlq'] as const)('denies non-TLS access to the %s', (queue) => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: ids[queue] }],
         PolicyDocument: {
@@ -265,13 +296,15 @@ describe('ModerationPipeline with default props', () => {
       });
     });
 
-    test('lets only the manifest queue redrive into the dead-letter queue', () => {
-      const queueName = resourceProperties(template, ids.queue).QueueName;
+    test('lets only the manifest queue and the backlog redrive into the dead-letter queue', () => {
       const policy = resourceProperties(template, ids.dlq).RedriveAllowPolicy;
       expect(policy.redrivePermission).toBe('byQueue');
-      expect(policy.sourceQueueArns).toHaveLength(1);
-      expect(stringParts(policy.sourceQueueArns[0]))
-        .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', queueName]] }));
+      expect(policy.sourceQueueArns).toHaveLength(2);
+      [ids.queue, ids.backlog].forEach((id, index) => {
+        const queueName = resourceProperties(template, id).QueueName;
+        expect(stringParts(policy.sourceQueueArns[index]))
+          .toEqual(stringParts({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', queueName]] }));
+      });
     });
 
     test('lets nobody but s3.amazonaws.com (with conditions) into the manifest queue policy', () => {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { BACKLOG_TICK, type BacklogTick } from '../../../lib/trigger/backlog-contract';
 import { BundledRun, runBundledHandler } from '../bundled-handler';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../local-s3';
 import { RekognitionDouble, RekognitionDoubleOptions, startRekognitionDouble } from '../rekognition-double';
@@ -29,6 +30,11 @@ export interface LocalPipelineOptions {
    * @default false
    */
   readonly warmTrigger?: boolean;
+  /**
+   * Changes to the trigger's environment from the start (a warm trigger included); undefined
+   * removes a variable, e.g. BACKLOG_QUEUE_URL for a pipeline without a backlog.
+   */
+  readonly triggerEnv?: Record<string, string | undefined>;
 }
 
 /** One completion event as PublishCompletion would put it on the bus. */
@@ -58,6 +64,8 @@ export interface LocalPipeline {
   readonly aws: SqsAndSfnDouble;
   readonly queue: LocalQueue;
   readonly deadLetterQueue: LocalQueue;
+  /** Manifests waiting for a job slot (absent when the template has no backlog). */
+  readonly backlog?: LocalQueue;
   readonly notificationRules: QueueNotificationRule[];
   readonly triggerEnv: Record<string, string>;
   readonly trackerEnv: Record<string, string>;
@@ -74,9 +82,12 @@ export interface LocalPipeline {
   deliver(): Promise<BundledRun | undefined>;
   /** Runs the trigger on these records (e.g. a duplicate delivery) and applies its answer to the queue. */
   invokeTrigger(records: SQSRecord[]): Promise<BundledRun>;
+  /** One look of the backlog schedule (the schedule's input with a single look, no waiting). */
+  tick(): Promise<BundledRun>;
   /**
-   * Delivers until the queue is empty, moving the simulated clock to each next visible message,
-   * for at most `maxSimulatedSeconds`; returns the number of trigger invocations.
+   * Delivers until the queue and the backlog are empty, moving the simulated clock to each next
+   * visible message or, while manifests wait in the backlog, to the schedule's next look (every
+   * lookIntervalSeconds), for at most `maxSimulatedSeconds`; returns the number of trigger invocations.
    */
   drain(options?: { maxSimulatedSeconds?: number; maxInvocations?: number }): Promise<number>;
   /** Runs the tracking workflow of a started execution to its end. */
@@ -104,6 +115,7 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
     stateMachine: example.logicalId(pipeline.trackingStateMachine),
     queue: example.logicalId(pipeline.manifestQueue),
     deadLetterQueue: example.logicalId(pipeline.deadLetterQueue),
+    backlog: pipeline.backlogQueue && example.logicalId(pipeline.backlogQueue),
     inputBucket: example.logicalId(pipeline.inputBucket),
     outputBucket: example.logicalId(pipeline.outputBucket),
   };
@@ -137,8 +149,13 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
     ...(redrive && resolveString(redrive.deadLetterTargetArn, values) === deadLetterQueue.options.arn
       && { maxReceiveCount: Number(redrive.maxReceiveCount), deadLetterQueue }),
   });
+  const backlog = ids.backlog === undefined ? undefined : new LocalQueue({
+    name: ids.backlog, arn: values.attributes[`${ids.backlog}.Arn`], url: values.refs[ids.backlog], clock,
+    visibilityTimeoutSeconds: Number(example.properties(ids.backlog).VisibilityTimeout ?? 30),
+    maxReceiveCount: Number(example.properties(ids.backlog).RedrivePolicy.maxReceiveCount), deadLetterQueue,
+  });
   const stateMachineArn = values.refs[ids.stateMachine];
-  const aws = await startSqsAndSfnDouble([queue, deadLetterQueue], [stateMachineArn]);
+  const aws = await startSqsAndSfnDouble([queue, deadLetterQueue, ...backlog ? [backlog] : []], [stateMachineArn]);
 
   const notificationRules = queueNotificationRules(template, values);
   let versions = 0;
@@ -174,6 +191,10 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
     ...awsEnv,
   });
   const triggerEnv = functionEnv(ids.trigger);
+  for (const [name, value] of Object.entries(options.triggerEnv ?? {})) {
+    if (value === undefined) delete triggerEnv[name];
+    else triggerEnv[name] = value;
+  }
   const deployedTriggerEnv = { ...triggerEnv };
   const trackerEnv = functionEnv(ids.tracker);
   const deployedTrackerEnv = { ...trackerEnv };
@@ -196,9 +217,14 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
     const records = queue.receive(batchSize);
     return records.length === 0 ? undefined : invokeTrigger(records);
   };
+  const look: BacklogTick = { backlogLooks: 1, lookIntervalSeconds: 0 };
+  const tick = async (): Promise<BundledRun> => (warm
+    ? { response: await warm.invoke(look), logs: [], exitCode: 0, stderr: '' }
+    : runBundledHandler(triggerBundle, look, triggerEnv));
+  const lookInterval = BACKLOG_TICK.lookIntervalSeconds * 1000;
 
   return {
-    example, values, inputBucket, outputBucket, s3, rekognition, aws, queue, deadLetterQueue, notificationRules,
+    example, values, inputBucket, outputBucket, s3, rekognition, aws, queue, deadLetterQueue, backlog, notificationRules,
     triggerEnv, trackerEnv, definition, batchSize, invocations, triggerBundle, trackerBundle,
     put: async (bucket, key, body) => {
       await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
@@ -207,14 +233,25 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
     },
     deliver,
     invokeTrigger,
+    tick,
     drain: async ({ maxSimulatedSeconds = 86_400, maxInvocations = 1_000 } = {}) => {
       const until = clock.now() + maxSimulatedSeconds * 1000;
       let count = 0;
+      let nextLook = clock.now();
       while (count < maxInvocations) {
-        const next = queue.nextVisibleAt();
-        if (next === undefined || next > until) break;
+        const nextMessage = queue.nextVisibleAt();
+        const waiting = backlog !== undefined && backlog.messages.length > 0;
+        if (waiting) nextLook = Math.max(nextLook, clock.now());
+        const next = Math.min(nextMessage ?? Infinity, waiting ? nextLook : Infinity);
+        if (next === Infinity || next > until) break;
         clock.advanceTo(next);
-        if (await deliver()) count += 1;
+        if (nextMessage !== undefined && nextMessage <= next) {
+          if (await deliver()) count += 1;
+        } else {
+          await tick();
+          count += 1;
+          nextLook = next + lookInterval;
+        }
       }
       return count;
     },
@@ -249,6 +286,7 @@ export async function startLocalPipeline(example: SynthesizedExample, options: L
       restore(trackerEnv, deployedTrackerEnv);
       queue.clear();
       deadLetterQueue.clear();
+      backlog?.clear();
       aws.executions.splice(0);
       aws.refusedStarts.splice(0);
       aws.setStartExecutionFault(undefined);

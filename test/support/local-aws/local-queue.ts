@@ -57,7 +57,7 @@ export class LocalQueue {
   }
 
   /** Up to `max` visible messages as Lambda's SQS records; redrives the ones past maxReceiveCount. */
-  receive(max: number): SQSRecord[] {
+  receive(max: number, visibilityTimeoutSeconds = this.options.visibilityTimeoutSeconds): SQSRecord[] {
     const now = this.options.clock.now();
     const records: SQSRecord[] = [];
     for (const message of [...this.messages]) {
@@ -71,7 +71,7 @@ export class LocalQueue {
       }
       message.receiveCount += 1;
       message.receiptHandle = `${message.messageId}/receipt-${message.receiveCount}`;
-      message.visibleAt = now + this.options.visibilityTimeoutSeconds * 1000;
+      message.visibleAt = now + visibilityTimeoutSeconds * 1000;
       records.push(this.asRecord(message));
     }
     return records;
@@ -99,6 +99,22 @@ export class LocalQueue {
     message.visibleAt = this.options.clock.now() + seconds * 1000;
     message.visibilityChanges.push(seconds);
     return true;
+  }
+
+  /** DeleteMessage; false for an unknown or stale receipt handle. */
+  deleteMessage(receiptHandle: string): boolean {
+    const message = this.messages.find((candidate) => candidate.receiptHandle === receiptHandle);
+    if (!message) return false;
+    this.remove(message);
+    this.deleted.push(message);
+    return true;
+  }
+
+  /** ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible, exact here. */
+  counts(): { visible: number; notVisible: number } {
+    const now = this.options.clock.now();
+    const visible = this.messages.filter((message) => message.visibleAt <= now).length;
+    return { visible, notVisible: this.messages.length - visible };
   }
 
   /** When the next message becomes visible (undefined when the queue is empty). */

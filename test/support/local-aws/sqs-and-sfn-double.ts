@@ -24,7 +24,7 @@ export interface SqsAndSfnDouble {
 }
 
 /**
- * SQS (SendMessage, ChangeMessageVisibility) over LocalQueues, and Step Functions StartExecution
+ * SQS (SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes) over LocalQueues, and Step Functions StartExecution
  * with its name rules: a name already used with the same input returns the same execution, with
  * another input ExecutionAlreadyExists (Standard workflows).
  */
@@ -52,6 +52,30 @@ export async function startSqsAndSfnDouble(queues: LocalQueue[], stateMachineArn
         throw awsError('ReceiptHandleIsInvalid', `The receipt handle ${body.ReceiptHandle} is not valid`);
       }
       return {};
+    },
+    'AmazonSQS.ReceiveMessage': (body) => {
+      const max = body.MaxNumberOfMessages ?? 1;
+      if (!(Number.isInteger(max) && max >= 1 && max <= 10)) throw awsError('InvalidParameterValue', `MaxNumberOfMessages must be 1-10 (given ${max})`);
+      const records = queueOf(body.QueueUrl).receive(max, body.VisibilityTimeout);
+      return {
+        Messages: records.map((record) => ({
+          MessageId: record.messageId,
+          ReceiptHandle: record.receiptHandle,
+          Body: record.body,
+          MD5OfBody: createHash('md5').update(record.body).digest('hex'),
+          Attributes: { ApproximateReceiveCount: record.attributes.ApproximateReceiveCount, SentTimestamp: record.attributes.SentTimestamp },
+        })),
+      };
+    },
+    'AmazonSQS.DeleteMessage': (body) => {
+      if (!queueOf(body.QueueUrl).deleteMessage(body.ReceiptHandle)) {
+        throw awsError('ReceiptHandleIsInvalid', `The receipt handle ${body.ReceiptHandle} is not valid`);
+      }
+      return {};
+    },
+    'AmazonSQS.GetQueueAttributes': (body) => {
+      const { visible, notVisible } = queueOf(body.QueueUrl).counts();
+      return { Attributes: { ApproximateNumberOfMessages: String(visible), ApproximateNumberOfMessagesNotVisible: String(notVisible) } };
     },
     'AWSStepFunctions.StartExecution': (body) => {
       if (startExecutionFault !== undefined) throw awsError(startExecutionFault, `${startExecutionFault} scripted in the test`);
