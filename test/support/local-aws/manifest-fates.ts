@@ -9,12 +9,14 @@ import type { StartedExecution } from './sqs-and-sfn-double';
  * - rejected: no job, an error report was written and a tracking execution (startFailure) was
  *   started, so a FAILED completion event follows;
  * - deferred: its message is still on the manifest queue, hidden for a retry;
+ * - waiting: its message waits in the backlog for its turn (a free job slot, the start rate);
  * - dead-lettered: its message was forwarded to the dead-letter queue.
  */
 export type ManifestFate =
   | { readonly kind: 'job'; readonly jobIds: string[]; readonly execution: StartedExecution }
   | { readonly kind: 'rejected'; readonly code: string; readonly errorReport: string; readonly execution: StartedExecution }
   | { readonly kind: 'deferred'; readonly message: QueuedMessage }
+  | { readonly kind: 'waiting'; readonly message: QueuedMessage }
   | { readonly kind: 'dead-lettered'; readonly message: QueuedMessage };
 
 export function fatesOf(local: LocalPipeline, key: string, version?: string): ManifestFate[] {
@@ -33,6 +35,9 @@ export function fatesOf(local: LocalPipeline, key: string, version?: string): Ma
   }
   for (const message of local.queue.messages.filter((candidate) => namesManifest(candidate, key, version))) {
     fates.push({ kind: 'deferred', message });
+  }
+  for (const message of (local.backlog?.messages ?? []).filter((candidate) => namesManifest(candidate, key, version))) {
+    fates.push({ kind: 'waiting', message });
   }
   for (const message of local.deadLetterQueue.messages.filter((candidate) => namesManifest(candidate, key, version))) {
     fates.push({ kind: 'dead-lettered', message });
