@@ -154,8 +154,8 @@ async function processManifest(event: ManifestEvent, attempt: number, context: R
 /** The deferral's code when a manifest queues behind the backlog without asking Rekognition. */
 const BACKLOG_WAITING = 'BacklogWaiting';
 
-/** Whether this manifest would take a concurrent-job slot: a bulk job, not a per-image run. */
-function startsBulkJob(config: TriggerConfig): boolean {
+/** Whether a manifest would take a concurrent-job slot now: a bulk job, not a per-image run. */
+export function startsBulkJob(config: TriggerConfig): boolean {
   return config.engine === 'bulk' || (config.engine === 'auto' && rememberedRefusal() === undefined);
 }
 

@@ -7,7 +7,7 @@ import { lazySqs } from '../../common/lazy-clients';
 import { log } from '../../common/log';
 import type { TriggerConfig } from '../config';
 import type { RecordOutcome } from '../outcome';
-import { type BatchState, processRecord } from '../process-record';
+import { type BatchState, processRecord, startsBulkJob } from '../process-record';
 import { countActiveJobs } from './active-jobs';
 import { BacklogQueue } from './backlog-queue';
 import { SlotEstimate } from './slot-estimate';
@@ -37,8 +37,8 @@ export interface DispatchSummary {
 export async function dispatchBacklog(context: DispatchContext): Promise<DispatchSummary> {
   const waiting = await context.backlog.waiting(false);
   if (waiting === 0) return { waiting, started: 0, refused: false };
-  // The per-image engine takes no job slots: its runs wait for each other (run-per-image.ts).
-  const takesSlots = context.config.engine !== 'per-image';
+  // Per-image runs take no job slots: they wait for each other (run-per-image.ts).
+  const takesSlots = startsBulkJob(context.config);
   let active = takesSlots ? await countActiveJobs(context.rekognition) : undefined;
   let budget = takesSlots ? context.slots.free(active) : Infinity;
   let started = 0;

@@ -1,6 +1,6 @@
 import { fateOf } from '../../support/local-aws/manifest-fates';
 import { PERMANENT_SERVICE_ERRORS } from '../../../lib/common/contract/error-names';
-import { expectJob, expectRejected, ref, uploadManifest, useMatrixPipeline } from './matrix-pipeline';
+import { expectRejected, ref, uploadManifest, useMatrixPipeline } from './matrix-pipeline';
 
 // Rekognition and Step Functions answering with errors: every manifest still ends in a job, a
 // rejection with its event, a deferral, or the dead-letter queue.

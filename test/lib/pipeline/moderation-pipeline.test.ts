@@ -38,7 +38,7 @@ describe('ModerationPipeline with default props', () => {
   let synthesized: SynthesizedPipeline;
   let template: Template;
   let ids: {
-    key: string; input: string; output: string; logs: string; queue: string; dlq: string; fn: string; role: string;
+    key: string; input: string; output: string; logs: string; queue: string; dlq: string; backlog: string; fn: string; role: string;
   };
 
   beforeAll(() => {
