@@ -14,7 +14,7 @@ import { tokenAwareString } from '../common/token-string';
 
 export interface ModerationActionsProps {
   readonly policy: ModerationPolicy;
-  /** The threshold of rules that give none: the pipeline's minConfidence, else 50. */
+  /** The threshold of rules that give none: the pipeline's minConfidence (may be a token), else 50. */
   readonly defaultMinConfidence: number;
   readonly pipelineId: string;
   /** The buckets whose objects are tagged. */
@@ -36,6 +36,7 @@ export class ModerationActions extends Construct {
 
   constructor(scope: Construct, id: string, props: ModerationActionsProps) {
     super(scope, id);
+    const { document, thresholds } = props.policy._document(props.defaultMinConfidence);
     this.handler = new HandlerFunction(this, 'Function', {
       asset: 'actions',
       exportName: ACTIONS_HANDLER,
@@ -47,7 +48,8 @@ export class ModerationActions extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: actionsEnvironment({
-        policy: props.policy._document(props.defaultMinConfidence),
+        policy: document,
+        thresholds,
         pipelineId: props.pipelineId,
         eventBusName: props.eventBus.eventBusArn,
         kmsKeyId: props.encryptionKey.keyArn,
