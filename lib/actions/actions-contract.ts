@@ -231,6 +231,12 @@ export const ActionFailureCode = {
   BAD_SOURCE_REF: 'BAD_SOURCE_REF',
   /** S3 refused the request for another permanent reason (its error code is in the message). */
   REJECTED: 'REJECTED',
+  /**
+   * Not a failure of the actions (report list `versionNotCurrent`): the version moderated, named
+   * by the manifest's image-versions file, was actioned, but a newer version is current and was
+   * left untagged (never tagged clean unmoderated).
+   */
+  VERSION_NOT_CURRENT: 'VERSION_NOT_CURRENT',
 } as const;
 
 export type { ActionCounts } from '../events/completion-event-contract';

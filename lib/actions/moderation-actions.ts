@@ -19,6 +19,9 @@ export interface ModerationActionsProps {
   readonly pipelineId: string;
   /** The buckets whose objects are tagged. */
   readonly imageBuckets: s3.IBucket[];
+  /** Where manifests (and the image-versions files beside them) are. */
+  readonly manifestBucket: s3.IBucket;
+  readonly manifestPrefix: string;
   readonly outputBucket: s3.IBucket;
   readonly outputPrefix: string;
   readonly encryptionKey: kms.IKey;
@@ -68,6 +71,19 @@ export class ModerationActions extends Construct {
     });
     // A checkpoint not written yet must read as NoSuchKey.
     grantListResultsAndKey(role, props);
+    grantWithReason(role, {
+      sid: 'ReadImageVersions',
+      actions: ['s3:GetObject'],
+      resources: [props.manifestBucket.arnForObjects(`${props.manifestPrefix}*`)],
+      reason: 'The actions function reads the image-versions file beside each manifest (named after the manifest, anywhere below the manifest prefix) to tag the version that was moderated.',
+    });
+    // Without it S3 answers AccessDenied for a manifest that has no image-versions file.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListManifests',
+      actions: ['s3:ListBucket'],
+      resources: [props.manifestBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${props.manifestPrefix}*`] } },
+    }));
     const images = props.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
     grantWithReason(role, {
       sid: 'ReadImageTags',

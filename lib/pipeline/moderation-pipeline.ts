@@ -377,6 +377,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       defaultMinConfidence: props.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       pipelineId: this.pipelineId,
       imageBuckets: this.imageBuckets,
+      manifestBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
       encryptionKey: this.encryptionKey,

@@ -154,6 +154,12 @@ describe('ModerationPipeline with a policy', () => {
     expect(put.Condition).toEqual({ 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': ['moderation:status'] } });
     expect(JSON.stringify(put.Resource)).toContain('uploads-bucket/*');
     expect(put.Resource).toHaveLength(2);
+    // The image-versions files beside the manifests: read, and listable so a missing one reads as NoSuchKey.
+    const versions = statements.find((statement) => statement.Sid === 'ReadImageVersions');
+    expect(versions.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(versions.Resource)).toContain('/manifests/*');
+    const list = statements.find((statement) => statement.Sid === 'ListManifests');
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['manifests/*'] } });
     const publish = statements.find((statement) => statement.Sid === 'PublishImageEvents');
     expect(publish.Resource).toEqual(stack.resolve((pipeline.eventBus as events.EventBus).eventBusArn));
     const everyAction = statements.flatMap((statement) => [statement.Action].flat());
