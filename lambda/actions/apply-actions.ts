@@ -16,6 +16,7 @@ import { openObject, readResultLines, type ResultLine } from '../common/job-resu
 import { logger } from '../common/log';
 import { DEFAULT_EVENT_RETRY, publishImageEvents, type RetryOptions } from './event-publisher';
 import { tagImage } from './image-tagger';
+import { type ImageVersions, readImageVersions } from './image-versions';
 import { type ImageVerdict, evaluateImage } from './policy-evaluation';
 import { type ActionFailure, actionsFiles, type Checkpoint, readCheckpoint, reportDocument, writeJson } from './progress-files';
 
@@ -24,6 +25,11 @@ export const CHUNK_SIZE = 25;
 
 /** Time kept back before the function's timeout to finish a chunk and save the checkpoint. */
 export const STOP_BEFORE_TIMEOUT_MS = 60_000;
+
+/** ActionsDependencies plus the versions the manifest's images were moderated at. */
+interface RunDependencies extends ActionsDependencies {
+  readonly versions: ImageVersions;
+}
 
 export interface ActionsDependencies {
   readonly s3: S3Client;
@@ -53,7 +59,8 @@ export async function applyActions(state: TrackingWorkflowState, deps: ActionsDe
   const files = actionsFiles(detail.output);
   const checkpoint = await readCheckpoint(deps.s3, files.checkpoint, detail.token);
   if (!checkpoint.complete) {
-    const finished = await runFrom(checkpoint, results, detail, deps, files.checkpoint);
+    const versions = await readImageVersions(deps.s3, detail.manifest);
+    const finished = await runFrom(checkpoint, results, detail, { ...deps, versions }, files.checkpoint);
     if (!finished) {
       return { ...step, actionsComplete: false };
     }
@@ -69,7 +76,7 @@ async function runFrom(
   checkpoint: Checkpoint,
   results: S3Location,
   detail: CompletionEventDetail,
-  deps: ActionsDependencies,
+  deps: RunDependencies,
   checkpointAt: S3Location,
 ): Promise<boolean> {
   const chunkSize = deps.chunkSize ?? CHUNK_SIZE;
@@ -106,11 +113,11 @@ async function processChunk(
   lines: readonly AnalyzedLine[],
   checkpoint: Checkpoint,
   detail: CompletionEventDetail,
-  deps: ActionsDependencies,
+  deps: RunDependencies,
   published: Set<string>,
 ): Promise<number> {
   const { counts } = checkpoint;
-  const items = lines.map((line) => ({ line, image: parseS3Uri(line.sourceRef), verdict: evaluateImage(line.labels, deps.settings.policy) }));
+  const items = lines.map((line) => ({ line, image: moderatedImage(line.sourceRef, deps.versions), verdict: evaluateImage(line.labels, deps.settings.policy) }));
   await Promise.all(items.map(async ({ line, image, verdict }) => {
     counts.imagesEvaluated += 1;
     if (verdict.status !== ModerationStatus.CLEAN) counts.imagesFlagged += 1;
@@ -127,6 +134,11 @@ async function processChunk(
       if (outcome.kind === 'alreadyDone') counts.alreadyDone += 1;
       else counts.tagged += 1;
       // Counted for an image found done too: after a resume it was tagged by an invocation whose counts were lost.
+      if (outcome.currentVersion !== undefined) {
+        counts.versionNotCurrent += 1;
+        checkpoint.versionNotCurrent.push(failureEntry(line, image, ActionFailureCode.VERSION_NOT_CURRENT,
+          `Version ${image.version} was moderated and actioned; version ${outcome.currentVersion} is current and was left unmoderated and untagged.`));
+      }
       if (outcome.labelsDropped) {
         counts.labelsTagDropped += 1;
         checkpoint.labelsNotFitting.push(failureEntry(line, image, ActionFailureCode.TAG_LIMIT, 'moderation:labels left out: the object\'s own tags leave no room'));
@@ -177,6 +189,13 @@ function failureEntry(line: AnalyzedLine, image: S3Location | null, code: string
     code,
     message,
   };
+}
+
+/** The image a result line names, at the version it was moderated at when the image-versions file says. */
+function moderatedImage(sourceRef: string | null, versions: ImageVersions): S3Location | undefined {
+  const image = parseS3Uri(sourceRef);
+  const version = sourceRef === null ? undefined : versions.get(sourceRef);
+  return image && version !== undefined ? { ...image, version } : image;
 }
 
 /** `s3://bucket/key` -> its location; undefined for anything else. */

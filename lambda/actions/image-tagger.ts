@@ -5,20 +5,23 @@ import { errorCode, isRetryable } from '../common/errors';
 import type { MatchedLabel } from '../../lib/actions/actions-contract';
 import { mergeTags } from './tag-merge';
 
-/** What tagging one image came to. */
+/** What tagging one image came to; `currentVersion` is set when the version tagged is no longer the current one. */
 export type TagOutcome =
-  | { kind: 'tagged'; labelsDropped: boolean }
+  | { kind: 'tagged'; labelsDropped: boolean; currentVersion?: string }
   /** The object already carries this job's token: nothing was written. */
-  | { kind: 'alreadyDone'; labelsDropped: boolean }
+  | { kind: 'alreadyDone'; labelsDropped: boolean; currentVersion?: string }
   | { kind: 'failed'; code: string; message: string };
 
 const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'Forbidden']);
 
 /**
- * Sets the moderation tags of one object version (read, merge, write). Throttling and other
- * transient errors propagate (the workflow retries and resumes from the checkpoint); a permanent
- * refusal of this image is its outcome, for the report.
+ * Sets the moderation tags of one object version (read, merge, write): `image.version`, the
+ * version moderated, when the manifest's image-versions file names it, else the current one.
+ * Reading the current version's tags tells its version id: when it is not the moderated one,
+ * the moderated version is tagged and the newer one left alone (the outcome names it). Throttling
+ * and other transient errors propagate (the workflow retries and resumes from the checkpoint); a
+ * permanent refusal of this image is its outcome, for the report.
  */
 export async function tagImage(
   s3: S3Client,
@@ -29,12 +32,15 @@ export async function tagImage(
 ): Promise<TagOutcome> {
   const target = { Bucket: image.bucket, Key: image.key, ...(image.version && { VersionId: image.version }) };
   try {
-    const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand(target));
+    const current = await s3.send(new GetObjectTaggingCommand({ Bucket: image.bucket, Key: image.key }));
+    const notCurrent = image.version !== undefined && current.VersionId !== undefined && current.VersionId !== image.version;
+    const { TagSet = [] } = notCurrent ? await s3.send(new GetObjectTaggingCommand(target)) : current;
+    const versionNote = notCurrent ? { currentVersion: current.VersionId } : {};
     const existing = TagSet.map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
     // Done by this job before (a repeated run, or a resumed one): leave it, even if a reviewer has since released it.
     const merge = mergeTags(existing, status, token, matched);
     if (existing.some((tag) => tag.Key === ModerationTag.TOKEN && tag.Value === token)) {
-      return { kind: 'alreadyDone', labelsDropped: merge.fits && merge.labelsDropped };
+      return { kind: 'alreadyDone', labelsDropped: merge.fits && merge.labelsDropped, ...versionNote };
     }
     if (!merge.fits) {
       return {
@@ -44,7 +50,7 @@ export async function tagImage(
       };
     }
     await s3.send(new PutObjectTaggingCommand({ ...target, Tagging: { TagSet: merge.tagSet } }));
-    return { kind: 'tagged', labelsDropped: merge.labelsDropped };
+    return { kind: 'tagged', labelsDropped: merge.labelsDropped, ...versionNote };
   } catch (error) {
     return failure(error);
   }

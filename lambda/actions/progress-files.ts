@@ -3,7 +3,7 @@ import { ACTIONS_CHECKPOINT_NAME, ACTIONS_REPORT_NAME, actionsFileKey, type Acti
 import { type S3Location, s3Uri } from '../../lib/common/contract/s3-location';
 import { isObjectGone } from '../common/job-results';
 
-/** One image whose actions failed, or whose labels tag did not fit. */
+/** One image whose actions failed, whose labels tag did not fit, or whose moderated version is no longer current. */
 export interface ActionFailure {
   line: number;
   sourceRef: string | null;
@@ -22,6 +22,8 @@ export interface Checkpoint {
   failures: ActionFailure[];
   /** Images tagged without moderation:labels (what did not fit). */
   labelsNotFitting: ActionFailure[];
+  /** Images whose moderated version is no longer current (the newer version was left alone). */
+  versionNotCurrent: ActionFailure[];
 }
 
 export interface ActionsFiles {
@@ -42,9 +44,10 @@ export function emptyCheckpoint(token: string): Checkpoint {
     token,
     nextLine: 1,
     complete: false,
-    counts: { imagesEvaluated: 0, imagesFlagged: 0, imagesQuarantined: 0, tagged: 0, alreadyDone: 0, eventsPublished: 0, labelsTagDropped: 0, failed: 0 },
+    counts: { imagesEvaluated: 0, imagesFlagged: 0, imagesQuarantined: 0, tagged: 0, alreadyDone: 0, eventsPublished: 0, labelsTagDropped: 0, failed: 0, versionNotCurrent: 0 },
     failures: [],
     labelsNotFitting: [],
+    versionNotCurrent: [],
   };
 }
 
@@ -53,7 +56,11 @@ export async function readCheckpoint(s3: S3Client, location: S3Location, token: 
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     const checkpoint = JSON.parse(await response.Body!.transformToString()) as Checkpoint;
-    return checkpoint.version === 1 && checkpoint.token === token ? checkpoint : emptyCheckpoint(token);
+    if (checkpoint.version !== 1 || checkpoint.token !== token) return emptyCheckpoint(token);
+    // A checkpoint saved by an earlier release of the function lacks the version fields.
+    checkpoint.versionNotCurrent ??= [];
+    checkpoint.counts.versionNotCurrent ??= 0;
+    return checkpoint;
   } catch (error) {
     if (isObjectGone(error)) return emptyCheckpoint(token);
     throw error;
@@ -80,5 +87,6 @@ export function reportDocument(checkpoint: Checkpoint, job: { jobId: string | nu
     counts: { ...checkpoint.counts, report: s3Uri(report) },
     failures: checkpoint.failures,
     labelsNotFitting: checkpoint.labelsNotFitting,
+    versionNotCurrent: checkpoint.versionNotCurrent,
   };
 }

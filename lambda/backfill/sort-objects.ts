@@ -7,6 +7,8 @@ export interface ListedImage {
   readonly key: string;
   /** `bucket/key#revision`: the ETag (or version) names the object's content, so a changed object is a new batch. */
   readonly identity: string;
+  /** The listed version, from an inventory of a versioned bucket (a plain listing has none). */
+  readonly version?: string;
 }
 
 export interface SortedBatch {
@@ -40,7 +42,7 @@ export function sortObjects(items: readonly ListedObject[], source: ObjectSource
     if (!hasImageSuffix(object.key, settings.imageSuffixes)) skip(SkipReason.NOT_AN_IMAGE);
     else if (object.size === 0) skip(SkipReason.EMPTY);
     else if (object.size !== undefined && object.size > MAX_IMAGE_BYTES) skip(SkipReason.TOO_LARGE);
-    else sorted.images.push({ bucket: object.bucket, key: object.key, identity });
+    else sorted.images.push({ bucket: object.bucket, key: object.key, identity, ...(object.version !== undefined && { version: object.version }) });
   }
   return { ...sorted, ignored };
 }

@@ -38,7 +38,9 @@ async function checkObject(s3: S3Client, event: ObjectEvent, suffixes: readonly 
   const size = head.ContentLength ?? 0;
   if (size === 0) return skip(SkipReason.EMPTY, size);
   if (size > MAX_IMAGE_BYTES) return skip(SkipReason.TOO_LARGE, size);
-  return { kind: 'image', event };
+  // The version checked here is the one the manifest line stands for (image-versions file), also when the event named none.
+  const version = event.version ?? head.VersionId;
+  return { kind: 'image', event: { ...event, ...(version !== undefined && { version }) } };
 }
 
 /**

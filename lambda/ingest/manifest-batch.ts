@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type ImageVersionsDocument, imageVersionsKey } from '../../lib/common/contract/image-versions';
 import { s3Uri } from '../../lib/common/contract/s3-location';
 import { MAX_MANIFEST_BYTES, SKIP_REPORT_SUFFIX, type SkippedObject, type SkipReport } from '../../lib/ingest/ingest-contract';
 import { deriveToken } from '../common/job-request';
@@ -31,6 +32,15 @@ export interface BatchPlan {
   readonly name: string;
   readonly manifests: Array<PlannedObject & { readonly images: number }>;
   readonly skipReport?: PlannedObject;
+  /** One per manifest with a known image version (lib/common/contract/image-versions.ts). */
+  readonly imageVersions?: PlannedObject[];
+}
+
+/** An image for a manifest line; `version` is known in a versioned bucket. */
+export interface PlannedImage {
+  readonly bucket: string;
+  readonly key: string;
+  readonly version?: string;
 }
 
 /**
@@ -44,44 +54,59 @@ export function batchName(identities: readonly string[]): string {
 /**
  * One line per image (`{"source-ref":"s3://bucket/key"}`, each key once, sorted), cut into
  * manifests of at most `maxImagesPerManifest` lines and `maxManifestBytes`; a skip report when
- * anything was skipped.
+ * anything was skipped; an image-versions file beside each manifest whose images' versions are known.
  */
 export function planBatch(
   name: string,
-  images: ReadonlyArray<{ readonly bucket: string; readonly key: string }>,
+  images: readonly PlannedImage[],
   skipped: readonly SkippedObject[],
   target: ManifestTarget,
 ): BatchPlan {
   const maxBytes = target.maxManifestBytes ?? MAX_MANIFEST_BYTES;
-  const lines = [...new Set(images.map((image) => s3Uri(image)))].sort()
-    .map((uri) => `${JSON.stringify({ 'source-ref': uri })}\n`);
+  const uris = [...new Set(images.map((image) => s3Uri(image)))].sort();
+  const lineOf = (uri: string) => `${JSON.stringify({ 'source-ref': uri })}\n`;
   const chunks: string[][] = [];
   let bytes = 0;
-  for (const line of lines) {
-    const size = Buffer.byteLength(line);
+  for (const uri of uris) {
+    const size = Buffer.byteLength(lineOf(uri));
     const current = chunks[chunks.length - 1];
     if (!current || current.length >= target.maxImagesPerManifest || bytes + size > maxBytes) {
-      chunks.push([line]);
+      chunks.push([uri]);
       bytes = size;
     } else {
-      current.push(line);
+      current.push(uri);
       bytes += size;
     }
   }
   const manifests = chunks.map((chunk, index) => ({
     key: `${target.folder}${name}${chunks.length > 1 ? `-${index + 1}` : ''}${target.suffix}`,
-    body: chunk.join(''),
+    body: chunk.map(lineOf).join(''),
     images: chunk.length,
   }));
-  if (skipped.length === 0) return { name, manifests };
+  const imageVersions = planImageVersions(images, chunks, manifests, target.bucket);
+  const withVersions = imageVersions.length > 0 ? { imageVersions } : {};
+  if (skipped.length === 0) return { name, manifests, ...withVersions };
   const report: SkipReport = {
     version: '1',
     batch: name,
     manifests: manifests.map((manifest) => s3Uri({ bucket: target.bucket, key: manifest.key })),
-    images: lines.length,
+    images: uris.length,
     skipped: [...skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.version ?? '').localeCompare(b.version ?? ''))),
   };
-  return { name, manifests, skipReport: { key: `${target.folder}${name}${SKIP_REPORT_SUFFIX}`, body: `${JSON.stringify(report, null, 2)}\n` } };
+  return { name, manifests, skipReport: { key: `${target.folder}${name}${SKIP_REPORT_SUFFIX}`, body: `${JSON.stringify(report, null, 2)}\n` }, ...withVersions };
+}
+
+/** For each manifest, its lines' known versions (none known: no file). */
+function planImageVersions(images: readonly PlannedImage[], chunks: readonly string[][], manifests: readonly PlannedObject[], bucket: string): PlannedObject[] {
+  // 'null' is the version id S3 gives objects written while versioning was off: not a version to tag.
+  const versions = new Map(images.flatMap((image) => (image.version && image.version !== 'null' ? [[s3Uri(image), image.version] as const] : [])));
+  if (versions.size === 0) return [];
+  return manifests.flatMap((manifest, index) => {
+    const known = chunks[index].flatMap((ref) => (versions.has(ref) ? [[ref, versions.get(ref)!] as const] : []));
+    if (known.length === 0) return [];
+    const document: ImageVersionsDocument = { version: '1', manifest: s3Uri({ bucket, key: manifest.key }), images: Object.fromEntries(known) };
+    return [{ key: imageVersionsKey(manifest.key), body: `${JSON.stringify(document)}\n` }];
+  });
 }
 
 export interface WrittenBatch {
@@ -92,13 +117,15 @@ export interface WrittenBatch {
 }
 
 /**
- * Writes the skip report, then the manifests (a manifest starts a job as soon as it exists, so
- * its skip report is there first), each only if its key does not exist yet (If-None-Match: *):
+ * Writes the skip report and the image-versions files, then the manifests (a manifest starts a
+ * job as soon as it exists, so what is read beside it is there first), each only if its key does
+ * not exist yet (If-None-Match: *):
  * rewriting a manifest would make a new version, and a new version is a new job.
  */
 export async function writeBatch(s3: S3Client, bucket: string, plan: BatchPlan): Promise<WrittenBatch> {
   const result: WrittenBatch = { written: [], existing: [] };
   const objects = [...(plan.skipReport ? [{ ...plan.skipReport, contentType: 'application/json' }] : []),
+    ...(plan.imageVersions ?? []).map((file) => ({ ...file, contentType: 'application/json' })),
     ...plan.manifests.map((manifest) => ({ ...manifest, contentType: 'application/x-ndjson' }))];
   for (const object of objects) {
     const created = await putIfAbsent(s3, bucket, object.key, object.body, object.contentType);

@@ -33,21 +33,51 @@ export const ActionName = {
 export type ActionName = typeof ActionName[keyof typeof ActionName];
 const ACTION_NAMES: readonly string[] = Object.values(ActionName);
 
-export interface PolicyRuleDocument {
+/**
+ * A threshold that was a token at synth (e.g. a CfnParameter): the actions function's variable
+ * that carries it, so CloudFormation resolves it and the handler checks it when it starts.
+ */
+export interface ThresholdVariable {
+  variable: string;
+}
+
+/** Threshold variables are named `MODERATION_THRESHOLD_<n>`. */
+export const THRESHOLD_VARIABLE_PREFIX = 'MODERATION_THRESHOLD_';
+
+export interface PolicyRuleDocument<Threshold = number> {
   /** An L1 or L2 label name of taxonomy v7; '*' for the otherLabels rule. */
   label: string;
-  minConfidence: number;
+  minConfidence: Threshold;
   actions: ActionName[];
 }
 
-/** The policy as the handler reads it. */
-export interface PolicyDocument {
+/** The policy as the handler reads it (every threshold a number). */
+export interface PolicyDocument<Threshold = number> {
   version: 1;
-  rules: PolicyRuleDocument[];
+  rules: Array<PolicyRuleDocument<Threshold>>;
   /** Labels no rule names (nor their parents): absent, they flag nothing. */
-  otherLabels?: PolicyRuleDocument;
+  otherLabels?: PolicyRuleDocument<Threshold>;
   /** Whether images no rule matches get `moderation:status=clean`. */
   tagCleanImages: boolean;
+}
+
+/** The policy as the construct writes it: a threshold may name its variable instead. */
+export type WrittenPolicyDocument = PolicyDocument<number | ThresholdVariable>;
+export type WrittenRuleDocument = PolicyRuleDocument<number | ThresholdVariable>;
+
+/** Why a written policy (thresholds possibly by variable) is unusable, or undefined. */
+function writtenPolicyProblem(value: unknown): string | undefined {
+  const number = (threshold: unknown): unknown => (isThresholdVariable(threshold) ? 0 : threshold);
+  if (!isRecord(value) || !Array.isArray(value.rules)) return policyDocumentProblem(value);
+  return policyDocumentProblem({
+    ...value,
+    rules: value.rules.map((rule) => (isRecord(rule) ? { ...rule, minConfidence: number(rule.minConfidence) } : rule)),
+    ...(isRecord(value.otherLabels) && { otherLabels: { ...value.otherLabels, minConfidence: number(value.otherLabels.minConfidence) } }),
+  });
+}
+
+function isThresholdVariable(value: unknown): value is ThresholdVariable {
+  return isRecord(value) && typeof value.variable === 'string' && value.variable.startsWith(THRESHOLD_VARIABLE_PREFIX);
 }
 
 /** Why a parsed value is not a usable PolicyDocument, or undefined. Used at synth and in the handler. */
@@ -83,26 +113,45 @@ export interface ActionsSettings {
   kmsKeyId?: string;
 }
 
-export function actionsEnvironment(settings: ActionsSettings, stringify?: Stringify): Record<string, string> {
+/** What the construct writes: the policy as written, and the thresholds it refers to by variable. */
+export interface ActionsEnvironmentSettings extends Omit<ActionsSettings, 'policy'> {
+  policy: WrittenPolicyDocument;
+  /** Variable name -> threshold (a token at synth). */
+  thresholds?: Record<string, number>;
+}
+
+export function actionsEnvironment(settings: ActionsEnvironmentSettings, stringify?: Stringify): Record<string, string> {
   return writeEnvironment({
     [ActionsEnvironment.POLICY]: JSON.stringify(settings.policy),
     [ActionsEnvironment.PIPELINE_ID]: settings.pipelineId,
     [ActionsEnvironment.EVENT_BUS_NAME]: settings.eventBusName,
     [ActionsEnvironment.KMS_KEY_ID]: settings.kmsKeyId,
+    ...settings.thresholds,
   }, stringify);
 }
 
 export function readActionsSettings(env: Readonly<Record<string, string | undefined>>): ActionsSettings {
   const reader = new EnvironmentReader(env);
-  const policy = reader.requiredString(ActionsEnvironment.POLICY, (text) => {
+  const written = JSON.parse(reader.requiredString(ActionsEnvironment.POLICY, (text) => {
     try {
-      return policyDocumentProblem(JSON.parse(text));
+      return writtenPolicyProblem(JSON.parse(text));
     } catch {
       return 'must be JSON';
     }
-  });
+  })) as WrittenPolicyDocument;
+  // A threshold given as a token at synth is read (and checked) from its own variable.
+  const threshold = (value: number | ThresholdVariable): number => (typeof value === 'number'
+    ? value
+    : reader.requiredNumber(value.variable, { min: 0, max: 100 }));
+  const resolveRule = (rule: WrittenRuleDocument): PolicyRuleDocument => ({ ...rule, minConfidence: threshold(rule.minConfidence) });
+  const policy: PolicyDocument = {
+    version: written.version,
+    rules: written.rules.map(resolveRule),
+    ...(written.otherLabels && { otherLabels: resolveRule(written.otherLabels) }),
+    tagCleanImages: written.tagCleanImages,
+  };
   return {
-    policy: JSON.parse(policy) as PolicyDocument,
+    policy,
     pipelineId: reader.optionalString(ActionsEnvironment.PIPELINE_ID),
     eventBusName: reader.optionalString(ActionsEnvironment.EVENT_BUS_NAME),
     kmsKeyId: reader.optionalString(ActionsEnvironment.KMS_KEY_ID),
@@ -182,6 +231,12 @@ export const ActionFailureCode = {
   BAD_SOURCE_REF: 'BAD_SOURCE_REF',
   /** S3 refused the request for another permanent reason (its error code is in the message). */
   REJECTED: 'REJECTED',
+  /**
+   * Not a failure of the actions (report list `versionNotCurrent`): the version moderated, named
+   * by the manifest's image-versions file, was actioned, but a newer version is current and was
+   * left untagged (never tagged clean unmoderated).
+   */
+  VERSION_NOT_CURRENT: 'VERSION_NOT_CURRENT',
 } as const;
 
 export type { ActionCounts } from '../events/completion-event-contract';

@@ -7,7 +7,9 @@ import { MODERATION_EVENT_SOURCE } from '../events/completion-event-contract';
 export interface ImageFlaggedRuleOptions extends events.OnEventOptions {
   /**
    * Only images with this label among their matched labels or the rules that matched them
-   * (`detail.labelNames`), e.g. 'Explicit' or 'Graphic Violence'.
+   * (`detail.labelNames`), e.g. 'Explicit' or 'Graphic Violence'. Checked at synth (unless a
+   * token): a label of Rekognition's moderation taxonomy v7 (any level) that some rule of the
+   * pipeline's policy governs (its own, its parent's, its category's, or otherLabels).
    *
    * @default - every flagged image
    */

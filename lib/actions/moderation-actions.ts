@@ -14,11 +14,14 @@ import { tokenAwareString } from '../common/token-string';
 
 export interface ModerationActionsProps {
   readonly policy: ModerationPolicy;
-  /** The threshold of rules that give none: the pipeline's minConfidence, else 50. */
+  /** The threshold of rules that give none: the pipeline's minConfidence (may be a token), else 50. */
   readonly defaultMinConfidence: number;
   readonly pipelineId: string;
   /** The buckets whose objects are tagged. */
   readonly imageBuckets: s3.IBucket[];
+  /** Where manifests (and the image-versions files beside them) are. */
+  readonly manifestBucket: s3.IBucket;
+  readonly manifestPrefix: string;
   readonly outputBucket: s3.IBucket;
   readonly outputPrefix: string;
   readonly encryptionKey: kms.IKey;
@@ -36,6 +39,7 @@ export class ModerationActions extends Construct {
 
   constructor(scope: Construct, id: string, props: ModerationActionsProps) {
     super(scope, id);
+    const { document, thresholds } = props.policy._document(props.defaultMinConfidence);
     this.handler = new HandlerFunction(this, 'Function', {
       asset: 'actions',
       exportName: ACTIONS_HANDLER,
@@ -47,7 +51,8 @@ export class ModerationActions extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: actionsEnvironment({
-        policy: props.policy._document(props.defaultMinConfidence),
+        policy: document,
+        thresholds,
         pipelineId: props.pipelineId,
         eventBusName: props.eventBus.eventBusArn,
         kmsKeyId: props.encryptionKey.keyArn,
@@ -66,6 +71,19 @@ export class ModerationActions extends Construct {
     });
     // A checkpoint not written yet must read as NoSuchKey.
     grantListResultsAndKey(role, props);
+    grantWithReason(role, {
+      sid: 'ReadImageVersions',
+      actions: ['s3:GetObject'],
+      resources: [props.manifestBucket.arnForObjects(`${props.manifestPrefix}*`)],
+      reason: 'The actions function reads the image-versions file beside each manifest (named after the manifest, anywhere below the manifest prefix) to tag the version that was moderated.',
+    });
+    // Without it S3 answers AccessDenied for a manifest that has no image-versions file.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListManifests',
+      actions: ['s3:ListBucket'],
+      resources: [props.manifestBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${props.manifestPrefix}*`] } },
+    }));
     const images = props.imageBuckets.map((bucket) => bucket.arnForObjects('*'));
     grantWithReason(role, {
       sid: 'ReadImageTags',

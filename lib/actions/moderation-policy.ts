@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { ActionName, type PolicyDocument, type PolicyRuleDocument } from './actions-contract';
-import { moderationLabelProblem } from './moderation-taxonomy';
+import { ActionName, THRESHOLD_VARIABLE_PREFIX, type ThresholdVariable, type WrittenPolicyDocument, type WrittenRuleDocument } from './actions-contract';
+import { moderationLabelAncestors, moderationLabelProblem } from './moderation-taxonomy';
 
 /** What happens to an image that a rule matches. */
 export enum ModerationAction {
@@ -18,7 +18,9 @@ export enum ModerationAction {
 /** Threshold and actions of one rule. */
 export interface ModerationRuleOptions {
   /**
-   * The label's confidence (0-100) at or above which the rule matches.
+   * The label's confidence (0-100) at or above which the rule matches. May be a token (e.g. a
+   * `CfnParameter`'s `valueAsNumber`): it then reaches the actions function as its own
+   * environment variable, checked when the function starts.
    *
    * @default - the pipeline's `minConfidence`, else 50 (Rekognition's default)
    */
@@ -125,22 +127,55 @@ export class ModerationPolicy {
   }
 
   /**
-   * The policy as the handler reads it (lib/actions/actions-contract.ts).
+   * Why no image event can list `labelName` under this policy, or undefined. An event lists every
+   * matched label and the rules that matched them, so a label can appear when some rule governs
+   * it (its own, its parent's, its category's, else otherLabels); `labelName` is a taxonomy name.
    *
    * @internal
    */
-  public _document(defaultMinConfidence: number): PolicyDocument {
-    const toRule = (label: string, options: ModerationRuleOptions): PolicyRuleDocument => ({
+  public _eventLabelProblem(labelName: string): string | undefined {
+    const ruleLabels = (this.props.rules ?? []).map((rule) => rule.labelName);
+    // A rule label that is a token is only known at deploy time: it might govern any label.
+    if (ruleLabels.some((name) => Token.isUnresolved(name))) return undefined;
+    const governed = [labelName, ...moderationLabelAncestors(labelName) ?? []].some((name) => ruleLabels.includes(name));
+    if (governed || this.props.otherLabels) return undefined;
+    return `is matched by no rule of the pipeline's policy (rules on ${ruleLabels.map((name) => `'${name}'`).join(', ') || 'no label'}, no otherLabels), `
+      + 'so no image event lists it and the rule would never match';
+  }
+
+  /**
+   * The policy as written into the actions function's environment
+   * (lib/actions/actions-contract.ts): a threshold that is a token at synth is written as the
+   * variable that carries it, one variable per distinct token.
+   *
+   * @internal
+   */
+  public _document(defaultMinConfidence: number): { document: WrittenPolicyDocument; thresholds: Record<string, number> } {
+    const thresholds: Record<string, number> = {};
+    const variables = new Map<string, ThresholdVariable>();
+    const written = (value: number): number | ThresholdVariable => {
+      if (!Token.isUnresolved(value)) return value;
+      const key = Token.asString(value);
+      let reference = variables.get(key);
+      if (!reference) {
+        reference = { variable: `${THRESHOLD_VARIABLE_PREFIX}${variables.size}` };
+        variables.set(key, reference);
+        thresholds[reference.variable] = value;
+      }
+      return reference;
+    };
+    const toRule = (label: string, options: ModerationRuleOptions): WrittenRuleDocument => ({
       label,
-      minConfidence: options.minConfidence ?? defaultMinConfidence,
+      minConfidence: written(options.minConfidence ?? defaultMinConfidence),
       actions: [...new Set(options.actions)].map((action) => ActionName[action]),
     });
-    return {
+    const document: WrittenPolicyDocument = {
       version: 1,
       rules: (this.props.rules ?? []).map((rule) => toRule(rule.labelName, rule.options)),
       ...(this.props.otherLabels && { otherLabels: toRule('*', this.props.otherLabels) }),
       tagCleanImages: this.props.tagCleanImages ?? true,
     };
+    return { document, thresholds };
   }
 
   private allRules(): ModerationRuleOptions[] {
@@ -153,9 +188,6 @@ function optionsProblems(at: string, options: ModerationRuleOptions): string[] {
   const { minConfidence, actions } = options;
   if (minConfidence !== undefined && !Token.isUnresolved(minConfidence) && !(minConfidence >= 0 && minConfidence <= 100)) {
     problems.push(`${at}.minConfidence must be a number between 0 and 100 (given ${minConfidence})`);
-  }
-  if (minConfidence !== undefined && Token.isUnresolved(minConfidence)) {
-    problems.push(`${at}.minConfidence must be a concrete number, not a token: the policy is written into the function's environment at synth (given ${minConfidence})`);
   }
   if (!actions || actions.length === 0) {
     problems.push(`${at}.actions must name at least one ModerationAction (given [])`);

@@ -124,11 +124,12 @@ export function backfillNameProblem(value: string): string | undefined {
 
 /**
  * Manifest suffixes that files the backfill writes next to its manifests would match: skip
- * reports (`*.skipped.json`) and the Map Run's results (`manifest.json`, `SUCCEEDED_0.json`).
+ * reports (`*.skipped.json`), image-versions files (`*.image-versions.json`) and the Map Run's
+ * results (`manifest.json`, `SUCCEEDED_0.json`).
  */
 export function manifestSuffixClashProblem(suffix: string): string | undefined {
   return suffix.length > 0 && ('.json'.endsWith(suffix) || suffix.endsWith('.json'))
-    ? "must not match '*.json' with a backfill: its skip reports and run results would be taken for manifests"
+    ? "must not match '*.json' with a backfill: its skip reports, image-versions files and run results would be taken for manifests"
     : undefined;
 }
 

@@ -180,6 +180,12 @@ export interface ActionCounts {
   labelsTagDropped: number;
   /** Images whose actions failed (listed in the report). */
   failed: number;
+  /**
+   * Images whose moderated version (known from the manifest's image-versions file) is no longer
+   * the current one: that version was actioned, the newer one was left unmoderated and untagged
+   * (listed in the report under `versionNotCurrent`).
+   */
+  versionNotCurrent: number;
   /** s3:// URI of actions-report.json. */
   report: string;
 }

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { PropErrors } from '../common/prop-errors';
 import { keyPrefixProblem } from '../trigger/trigger-contract';
+import { IMAGE_VERSIONS_SUFFIX } from '../common/contract/image-versions';
 import { imageSuffixProblem, maxImagesProblem, MAX_WAIT_SECONDS, prefixesOverlap, SKIP_REPORT_SUFFIX } from './ingest-contract';
 
 /** The settings of an ImageIngestion, as judged. */
@@ -43,8 +44,11 @@ export function checkImageIngestion(errors: PropErrors, ingestion: IngestionSett
     }
   }
   for (const suffix of pipeline.manifestSuffixes) {
-    if (!Token.isUnresolved(suffix) && suffix.length > 0 && SKIP_REPORT_SUFFIX.endsWith(suffix)) {
-      errors.add(`manifestSuffixes must not contain '${suffix}' with imageIngestion: skip reports ('*${SKIP_REPORT_SUFFIX}') would be taken for manifests`);
+    if (Token.isUnresolved(suffix) || suffix.length === 0) continue;
+    for (const [file, fileSuffix] of [['skip reports', SKIP_REPORT_SUFFIX], ['image-versions files', IMAGE_VERSIONS_SUFFIX]]) {
+      if (fileSuffix.endsWith(suffix)) {
+        errors.add(`manifestSuffixes must not contain '${suffix}' with imageIngestion: ${file} ('*${fileSuffix}') would be taken for manifests`);
+      }
     }
   }
 

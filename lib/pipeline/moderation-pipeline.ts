@@ -32,6 +32,7 @@ import { LogGroupEncryption } from '../common/encrypted-log-groups';
 import type { ImageBatcher } from '../ingest/image-batcher';
 import { ModerationActions } from '../actions/moderation-actions';
 import { ModerationPolicy } from '../actions/moderation-policy';
+import { anyModerationLabelProblem } from '../actions/moderation-taxonomy';
 import { QuarantinePolicy } from '../actions/quarantine-policy';
 import { createImageFlaggedRule, ImageFlaggedRuleOptions } from '../actions/image-flagged-rule';
 import { DEFAULT_MIN_CONFIDENCE } from '../events/completion-event-contract';
@@ -238,6 +239,10 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       Annotations.of(this).addWarningV2('cdk-bulk-moderation:noImageEvents',
         `onImageFlagged('${id}'): no rule of the pipeline's policy has ModerationAction.EVENT, so the rule never matches.`);
     }
+    if (options.label !== undefined && !Token.isUnresolved(options.label)) {
+      const problem = anyModerationLabelProblem(options.label) ?? this.policy?._eventLabelProblem(options.label);
+      if (problem) throw new Error(`${this.node.path}: onImageFlagged('${id}'): options.label ${problem} (given '${options.label}')`);
+    }
     return createImageFlaggedRule(this, id, { eventBus: this.eventBus, pipelineId: this.pipelineId }, options);
   }
 
@@ -385,12 +390,13 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
 
   /** The function that applies the policy after each job, before the completion event. */
   private addActions(policy: ModerationPolicy, props: ModerationPipelineProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
-    const minConfidence = props.minConfidence === undefined || Token.isUnresolved(props.minConfidence) ? DEFAULT_MIN_CONFIDENCE : props.minConfidence;
     return new ModerationActions(this, 'ModerationActions', {
       policy,
-      defaultMinConfidence: minConfidence,
+      defaultMinConfidence: props.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       pipelineId: this.pipelineId,
       imageBuckets: this.imageBuckets,
+      manifestBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
       encryptionKey: this.encryptionKey,

@@ -1,6 +1,6 @@
 import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ActionsEnvironment, IMAGE_FLAGGED_DETAIL_TYPE } from '../../../lib/actions/actions-contract';
-import { IMAGES, noRetryS3Client, OUTPUT, seed, SETTINGS, trackedState } from '../../support/actions/actions-fixture';
+import { IMAGES, MANIFESTS, noRetryS3Client, OUTPUT, seed, SETTINGS, trackedState } from '../../support/actions/actions-fixture';
 import { imageEventSchemaErrors } from '../../support/actions/image-event-schema';
 import { handlerBundle, runBundledHandler } from '../../support/bundled-handler';
 import { schemaErrors } from '../../support/event-schema';
@@ -18,7 +18,7 @@ let s3: S3Client;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  [server, events] = await Promise.all([startLocalS3([OUTPUT]), startJsonProtocolDouble()]);
+  [server, events] = await Promise.all([startLocalS3([OUTPUT, MANIFESTS]), startJsonProtocolDouble()]);
   s3 = noRetryS3Client(server.url);
   env = {
     AWS_REGION: 'us-east-1',

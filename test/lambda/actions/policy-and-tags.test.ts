@@ -1,4 +1,5 @@
-import type { PolicyDocument } from '../../../lib/actions/actions-contract';
+import { actionsEnvironment, ActionsEnvironment, type PolicyDocument, readActionsSettings, type WrittenPolicyDocument } from '../../../lib/actions/actions-contract';
+import { ConfigError } from '../../../lib/common/contract/environment';
 import { EVENTS_PER_CALL, publishImageEvents } from '../../../lambda/actions/event-publisher';
 import { evaluateImage } from '../../../lambda/actions/policy-evaluation';
 import { labelsTagValue, mergeTags } from '../../../lambda/actions/tag-merge';
@@ -6,6 +7,41 @@ import { EventsDouble, MIXED_POLICY } from '../../support/actions/actions-fixtur
 import { label } from '../../support/result-fixtures';
 
 const NO_WAIT = { attempts: 4, baseDelayMs: 0, sleep: async () => undefined };
+
+describe('readActionsSettings', () => {
+  const written: WrittenPolicyDocument = {
+    version: 1,
+    rules: [
+      { label: 'Explicit', minConfidence: { variable: 'MODERATION_THRESHOLD_0' }, actions: ['QUARANTINE'] },
+      { label: 'Violence', minConfidence: 60, actions: ['TAG'] },
+    ],
+    otherLabels: { label: '*', minConfidence: { variable: 'MODERATION_THRESHOLD_1' }, actions: ['TAG'] },
+    tagCleanImages: true,
+  };
+  const environment = (thresholds: Record<string, number | string>) => ({ ...actionsEnvironment({ policy: written }), ...Object.fromEntries(Object.entries(thresholds).map(([name, value]) => [name, String(value)])) });
+
+  test('reads a threshold given as a token at synth from its variable, as CloudFormation resolved it', () => {
+    const { policy } = readActionsSettings(environment({ MODERATION_THRESHOLD_0: 85, MODERATION_THRESHOLD_1: '42.5' }));
+    expect(policy.rules.map((rule) => rule.minConfidence)).toEqual([85, 60]);
+    expect(policy.otherLabels?.minConfidence).toBe(42.5);
+    // The evaluation then uses the deployed value: 84 is below Explicit's 85.
+    expect(evaluateImage([label('Explicit', 84)], policy).status).toBe('clean');
+    expect(evaluateImage([label('Explicit', 85)], policy).status).toBe('quarantined');
+  });
+
+  test('fails at start with the variable and the value when a threshold variable is missing or out of range', () => {
+    expect(() => readActionsSettings(environment({ MODERATION_THRESHOLD_1: 50 }))).toThrow(new ConfigError('MODERATION_THRESHOLD_0', 'is required'));
+    expect(() => readActionsSettings(environment({ MODERATION_THRESHOLD_0: 120, MODERATION_THRESHOLD_1: 50 })))
+      .toThrow(/Environment variable MODERATION_THRESHOLD_0 must be .*100.* \(given "120"\)/);
+    expect(() => readActionsSettings(environment({ MODERATION_THRESHOLD_0: 'high', MODERATION_THRESHOLD_1: 50 })))
+      .toThrow(/MODERATION_THRESHOLD_0 .*\(given "high"\)/);
+  });
+
+  test('refuses a threshold that is neither a number nor a threshold variable', () => {
+    const env = { [ActionsEnvironment.POLICY]: JSON.stringify({ ...written, rules: [{ label: 'Explicit', minConfidence: { variable: 'PATH' }, actions: ['TAG'] }] }) };
+    expect(() => readActionsSettings(env)).toThrow(/MODERATION_POLICY rule 'Explicit' must have a minConfidence between 0 and 100/);
+  });
+});
 
 describe('evaluateImage', () => {
   test('the most specific rule governs a label: a rule on Graphic Violence beats one on Violence for its children', () => {

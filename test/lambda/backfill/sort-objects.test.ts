@@ -59,7 +59,7 @@ describe('sortObjects: S3 Inventory rows', () => {
     const sorted = sortObjects(rows, ObjectSource.INVENTORY, SETTINGS);
 
     // THEN
-    expect(sorted.images).toEqual([{ bucket: 'acme-photos', key: 'photos/a cat+dog.JPG', identity: 'acme-photos/photos/a cat+dog.JPG#x' }]);
+    expect(sorted.images).toEqual([{ bucket: 'acme-photos', key: 'photos/a cat+dog.JPG', identity: 'acme-photos/photos/a cat+dog.JPG#x', version: 'v2' }]);
     expect(sorted.skipped).toEqual([{ bucket: 'acme-photos', key: 'photos/猫.png', reason: 'empty', size: 0 }]);
     expect(sorted.ignored).toBe(4);
   });

@@ -54,8 +54,12 @@ function puts(): Array<{ Key: string; Body: string; IfNoneMatch?: string }> {
   return s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as any);
 }
 
+function manifestPuts(): Array<{ Key: string; Body: string; IfNoneMatch?: string }> {
+  return puts().filter((put) => put.Key.endsWith('.jsonl'));
+}
+
 function manifestLines(): string[] {
-  return puts().filter((put) => put.Key.endsWith('.jsonl')).flatMap((put) => put.Body.trimEnd().split('\n'));
+  return manifestPuts().flatMap((put) => put.Body.trimEnd().split('\n'));
 }
 
 describe('ingest handler', () => {
@@ -77,22 +81,45 @@ describe('ingest handler', () => {
 
   test('the same uploads in another order, or with a duplicate event, give the same manifest key and lines', async () => {
     await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1' }), upload('uploads/b.jpg', { version: 'v1' })));
-    const first = puts()[0];
+    const first = manifestPuts()[0];
     s3.resetHistory();
 
     await handler(sqsEvent(upload('uploads/b.jpg', { version: 'v1' }), upload('uploads/a.jpg', { version: 'v1', messageId: 'dup-1' }), upload('uploads/a.jpg', { version: 'v1', messageId: 'dup-2' })));
 
-    expect(puts()[0].Key).toBe(first.Key);
+    expect(manifestPuts()[0].Key).toBe(first.Key);
     expect(manifestLines()).toEqual(['{"source-ref":"s3://photo-bucket/uploads/a.jpg"}', '{"source-ref":"s3://photo-bucket/uploads/b.jpg"}']);
   });
 
   test('a new version of an image is moderated again: another manifest key', async () => {
     await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1' })));
-    const first = puts()[0].Key;
+    const first = manifestPuts()[0].Key;
     s3.resetHistory();
     await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v2' })));
-    expect(puts()[0].Key).not.toBe(first);
+    expect(manifestPuts()[0].Key).not.toBe(first);
     expect(manifestLines()).toEqual(['{"source-ref":"s3://photo-bucket/uploads/a.jpg"}']);
+  });
+
+  test('in a versioned bucket, the version of each line is written beside the manifest, before it, create-only', async () => {
+    // GIVEN one event naming its version, one without (HeadObject tells it), one object of an unversioned era
+    const withoutVersionId = sqsRecord(s3EventBody({ bucket: BUCKET, key: 'uploads/b.jpg', sequencer: '0011' }), { messageId: 'b' });
+    objects.set('uploads/b.jpg', { size: 1000, version: 'vb' });
+
+    // WHEN
+    await handler(sqsEvent(upload('uploads/a.jpg', { version: 'va' }), withoutVersionId, upload('uploads/c.jpg', { version: 'null' })));
+
+    // THEN
+    const [versions, manifest] = puts();
+    expect(versions).toMatchObject({ Key: `${manifest.Key}.image-versions.json`, IfNoneMatch: '*' });
+    expect(JSON.parse(versions.Body)).toEqual({
+      version: '1',
+      manifest: `s3://manifest-bucket/${manifest.Key}`,
+      images: { 's3://photo-bucket/uploads/a.jpg': 'va', 's3://photo-bucket/uploads/b.jpg': 'vb' },
+    });
+  });
+
+  test('an unversioned bucket gets no image-versions file', async () => {
+    await handler(sqsEvent(upload('uploads/a.jpg')));
+    expect(puts().map((put) => put.Key)).toEqual([expect.stringMatching(/\.jsonl$/)]);
   });
 
   test('a retried batch whose manifest exists (412) leaves it as it is and succeeds', async () => {

@@ -30,3 +30,15 @@ describe('batchName', () => {
     expect(batchName(['a'])).toMatch(/^[0-9a-f]{32}$/);
   });
 });
+
+describe('planBatch image versions', () => {
+  test('one image-versions file per manifest with known versions, listing only its own lines; none without versions', () => {
+    const versioned = images(4).map((image, index) => ({ ...image, ...(index !== 1 && { version: `v${index}` }) }));
+    const plan = planBatch('n', versioned, [], target);
+    expect(plan.imageVersions?.map((file) => [file.key, JSON.parse(file.body).images])).toEqual([
+      ['manifests/ingest/n-1.jsonl.image-versions.json', { 's3://b/0000000000.jpg': 'v0', 's3://b/0000000002.jpg': 'v2' }],
+      ['manifests/ingest/n-2.jsonl.image-versions.json', { 's3://b/0000000003.jpg': 'v3' }],
+    ]);
+    expect(planBatch('n', images(4), [], target).imageVersions).toBeUndefined();
+  });
+});

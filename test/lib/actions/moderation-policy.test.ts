@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ModerationAction, ModerationEngine, ModerationEvents, ModerationPipeline, ModerationPolicy, ModerationRule } from '../../../lib';
 import { ActionsEnvironment, ActionsState, policyDocumentProblem } from '../../../lib/actions/actions-contract';
-import { MODERATION_LABEL_NAMES, MODERATION_TAXONOMY_V7 } from '../../../lib/actions/moderation-taxonomy';
+import { MODERATION_ALL_LABEL_NAMES, MODERATION_L3_LABELS_V7, MODERATION_LABEL_NAMES, MODERATION_TAXONOMY_V7, moderationLabelAncestors } from '../../../lib/actions/moderation-taxonomy';
 import { logicalId, roleStatements, synthPipeline } from '../../support/synth-helpers';
 
 const MIXED_POLICY = () => ModerationPolicy.of({
@@ -29,12 +29,21 @@ describe('ModerationPolicy', () => {
     expect(Object.keys(MODERATION_TAXONOMY_V7)).toHaveLength(10);
     expect(MODERATION_LABEL_NAMES.has('Explicit Nudity')).toBe(true);
     expect(MODERATION_LABEL_NAMES.has('Graphic Violence')).toBe(true);
-    // A third-level label is not a rule's label.
+    // A third-level label is not a rule's label, but is a label an image event may list.
     expect(MODERATION_LABEL_NAMES.has('Blood & Gore')).toBe(false);
+    expect(MODERATION_ALL_LABEL_NAMES.has('Blood & Gore')).toBe(true);
+    expect(moderationLabelAncestors('Blood & Gore')).toEqual(['Graphic Violence', 'Violence']);
+    expect(moderationLabelAncestors('Weapons')).toEqual(['Violence']);
+    expect(moderationLabelAncestors('Gambling')).toEqual([]);
+    expect(moderationLabelAncestors('Nudity')).toBeUndefined();
+    // Every L3 list hangs below a known L2 label.
+    const level2 = new Set(Object.values(MODERATION_TAXONOMY_V7).flat());
+    expect(Object.keys(MODERATION_L3_LABELS_V7).filter((name) => !level2.has(name))).toEqual([]);
   });
 
   test('the document the handler reads: defaults filled in, actions by name, checked by the contract', () => {
-    const document = MIXED_POLICY()._document(70);
+    const { document, thresholds } = MIXED_POLICY()._document(70);
+    expect(thresholds).toEqual({});
     expect(document).toEqual({
       version: 1,
       rules: [
@@ -55,6 +64,34 @@ describe('ModerationPolicy', () => {
     expect(() => synthPipeline({
       policy: ModerationPolicy.of({ rules: [ModerationRule.label('explicit nudity', { actions: [ModerationAction.TAG] })] }),
     })).toThrow(/did you mean 'Explicit Nudity'\?/);
+    expect(() => synthPipeline({
+      policy: ModerationPolicy.of({ rules: [ModerationRule.label('Blood & Gore', { actions: [ModerationAction.TAG] })] }),
+    })).toThrow(/'Blood & Gore' is a third-level label: name its parent 'Graphic Violence'/);
+  });
+
+  test('a threshold given as a token reaches the function as its own variable; one variable per distinct token', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const strict = new CfnParameter(stack, 'Strict', { type: 'Number' }).valueAsNumber;
+    const usual = new CfnParameter(stack, 'Usual', { type: 'Number' }).valueAsNumber;
+    const pipeline = new ModerationPipeline(stack, 'Pipeline', {
+      minConfidence: usual,
+      policy: ModerationPolicy.of({
+        rules: [
+          ModerationRule.label('Explicit', { minConfidence: strict, actions: [ModerationAction.QUARANTINE] }),
+          ModerationRule.label('Violence', { minConfidence: 60, actions: [ModerationAction.TAG] }),
+          ModerationRule.label('Hate Symbols', { minConfidence: strict, actions: [ModerationAction.EVENT] }),
+        ],
+        otherLabels: { actions: [ModerationAction.TAG] },
+      }),
+    });
+    const variables = Template.fromStack(stack).toJSON().Resources[logicalId(pipeline.actionsFunction!)].Properties.Environment.Variables;
+    const policy = JSON.parse(variables[ActionsEnvironment.POLICY]);
+    expect(policy.rules.map((rule: any) => rule.minConfidence)).toEqual([{ variable: 'MODERATION_THRESHOLD_0' }, 60, { variable: 'MODERATION_THRESHOLD_0' }]);
+    // The pipeline's minConfidence, a token too, is the default of otherLabels.
+    expect(policy.otherLabels.minConfidence).toEqual({ variable: 'MODERATION_THRESHOLD_1' });
+    expect(variables.MODERATION_THRESHOLD_0).toEqual({ Ref: 'Strict' });
+    expect(variables.MODERATION_THRESHOLD_1).toEqual({ Ref: 'Usual' });
+    expect(policyDocumentProblem(policy)).toMatch(/minConfidence between 0 and 100/);
   });
 
   test('fails on an empty policy, a threshold out of range, a rule without actions and a repeated label', () => {
@@ -117,6 +154,12 @@ describe('ModerationPipeline with a policy', () => {
     expect(put.Condition).toEqual({ 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': ['moderation:status'] } });
     expect(JSON.stringify(put.Resource)).toContain('uploads-bucket/*');
     expect(put.Resource).toHaveLength(2);
+    // The image-versions files beside the manifests: read, and listable so a missing one reads as NoSuchKey.
+    const versions = statements.find((statement) => statement.Sid === 'ReadImageVersions');
+    expect(versions.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(versions.Resource)).toContain('/manifests/*');
+    const list = statements.find((statement) => statement.Sid === 'ListManifests');
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['manifests/*'] } });
     const publish = statements.find((statement) => statement.Sid === 'PublishImageEvents');
     expect(publish.Resource).toEqual(stack.resolve((pipeline.eventBus as events.EventBus).eventBusArn));
     const everyAction = statements.flatMap((statement) => [statement.Action].flat());
@@ -173,6 +216,32 @@ describe('ModerationPipeline with a policy', () => {
       Targets: Match.anyValue(),
     });
     expect(rule).toBeInstanceOf(events.Rule);
+  });
+
+  test('onImageFlagged checks its label against taxonomy v7 (any level) and the policy, naming the option and the value', () => {
+    const make = (policy: ModerationPolicy) => {
+      const stack = new Stack(new App(), 'Stack');
+      return { stack, pipeline: new ModerationPipeline(stack, 'Pipeline', { policy }) };
+    };
+    const { pipeline } = make(MIXED_POLICY());
+    expect(() => pipeline.onImageFlagged('Typo', { label: 'Nudity' }))
+      .toThrow(/onImageFlagged\('Typo'\): options\.label must be a label of Rekognition's moderation taxonomy v7 .*\(given 'Nudity'\)/);
+    expect(() => pipeline.onImageFlagged('Case', { label: 'blood & gore' })).toThrow(/did you mean 'Blood & Gore'\?/);
+    // A third-level label is listed in events under a rule on its category; otherLabels governs the rest.
+    expect(() => pipeline.onImageFlagged('Gore', { label: 'Blood & Gore' })).not.toThrow();
+    expect(() => pipeline.onImageFlagged('Gambling', { label: 'Gambling' })).not.toThrow();
+
+    const { pipeline: narrow, stack } = make(ModerationPolicy.of({
+      rules: [ModerationRule.label('Graphic Violence', { actions: [ModerationAction.EVENT] })],
+    }));
+    expect(() => narrow.onImageFlagged('Gambling', { label: 'Gambling' }))
+      .toThrow(/options\.label is matched by no rule of the pipeline's policy \(rules on 'Graphic Violence', no otherLabels\), so no image event lists it .*\(given 'Gambling'\)/);
+    // 'Violence' itself is governed by no rule here (only its child is): it never appears in an event.
+    expect(() => narrow.onImageFlagged('Violence', { label: 'Violence' })).toThrow(/matched by no rule/);
+    expect(() => narrow.onImageFlagged('Self-Harm', { label: 'Self-Harm' })).not.toThrow();
+    // A token is only known at deploy time: not judged.
+    const fromParameter = new CfnParameter(stack, 'Label').valueAsString;
+    expect(() => narrow.onImageFlagged('FromParameter', { label: fromParameter })).not.toThrow();
   });
 
   test('cdk-nag AwsSolutions: clean with a policy, every acknowledgement with a reason', () => {

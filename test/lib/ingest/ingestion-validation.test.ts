@@ -60,5 +60,7 @@ describe('imageIngestion validation', () => {
   test('fails if a manifest suffix would make skip reports manifests', () => {
     expect(synth({ manifestSuffixes: ['.json'], imageIngestion: ImageIngestion.fromPrefix('uploads/') }))
       .toThrow(/manifestSuffixes must not contain '.json' with imageIngestion/);
+    expect(synth({ manifestSuffixes: ['versions.json'], imageIngestion: ImageIngestion.fromPrefix('uploads/') }))
+      .toThrow(/manifestSuffixes must not contain 'versions.json' with imageIngestion: image-versions files \('\*\.image-versions\.json'\) would be taken for manifests/);
   });
 });

@@ -11,6 +11,8 @@ import mixedPolicy from './mixed-policy.json';
 
 export const IMAGES = 'images';
 export const OUTPUT = 'output';
+/** The manifests' bucket (the image-versions files beside them are read from it). */
+export const MANIFESTS = 'in';
 
 /** Explicit >= 80 quarantines and publishes; Violence >= 60 tags and publishes; any other label >= 50 tags. */
 export const MIXED_POLICY = mixedPolicy as PolicyDocument;
@@ -86,7 +88,7 @@ export async function seed(s3: S3Client, count: number, resultsKey: string): Pro
 export function trackedState(token: string, prefix: string, resultsKey: string): TrackingWorkflowState {
   const detail = {
     version: '1', pipeline: 'Stack/Pipeline', engine: 'bulk', fallbackReason: null, jobId: 'job-1', jobName: 'job', token,
-    status: 'SUCCEEDED', manifest: { bucket: 'in', key: 'manifests/batch.jsonl', version: 'v1' }, failure: null,
+    status: 'SUCCEEDED', manifest: { bucket: MANIFESTS, key: 'manifests/batch.jsonl', version: 'v1' }, failure: null,
     output: { bucket: OUTPUT, prefix, results: `s3://${OUTPUT}/${resultsKey}`, summary: null, flaggedImages: null, errorReport: null },
     statistics: null, moderation: null, timing: { createdAt: null, completedAt: null, durationSeconds: null },
   } satisfies CompletionEventDetail;
@@ -158,12 +160,12 @@ export async function runLikeTheWorkflow(state: TrackingWorkflowState, deps: Act
   throw new Error(`actions not complete after ${maxInvocations} invocations`);
 }
 
-/** A local S3 server with the output bucket for the tests of one file: `client` is set once it runs. */
+/** A local S3 server with the output and manifest buckets for the tests of one file: `client` is set once it runs. */
 export function useLocalS3(): { client: S3Client } {
   const local = {} as { client: S3Client; server?: LocalS3 };
   beforeAll(async () => {
     Object.assign(process.env, LOCAL_S3_CLIENT_ENV);
-    local.server = await startLocalS3([OUTPUT]);
+    local.server = await startLocalS3([OUTPUT, MANIFESTS]);
     local.client = noRetryS3Client(local.server.url);
   }, 60_000);
   afterAll(async () => {
