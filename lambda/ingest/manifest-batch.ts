@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Uri } from '../../lib/common/contract/s3-location';
-import { MAX_MANIFEST_BYTES, SKIP_REPORT_SUFFIX, type SkippedObject, type SkipReport } from '../../lib/ingest/ingest-contract';
+import { BATCH_NAME_LENGTH, batchManifestKey, batchSkipReportKey } from '../../lib/common/contract/batch-files';
+import { MAX_MANIFEST_BYTES, type SkippedObject, type SkipReport } from '../../lib/ingest/ingest-contract';
 import { deriveToken } from '../common/job-request';
 
 /**
@@ -38,7 +39,7 @@ export interface BatchPlan {
  * it, images and skipped alike, so it does not change when a retry finds an object gone.
  */
 export function batchName(identities: readonly string[]): string {
-  return deriveToken(...[...new Set(identities)].sort()).slice(0, 32);
+  return deriveToken(...[...new Set(identities)].sort()).slice(0, BATCH_NAME_LENGTH);
 }
 
 /**
@@ -69,7 +70,7 @@ export function planBatch(
     }
   }
   const manifests = chunks.map((chunk, index) => ({
-    key: `${target.folder}${name}${chunks.length > 1 ? `-${index + 1}` : ''}${target.suffix}`,
+    key: batchManifestKey(target.folder, name, index + 1, chunks.length, target.suffix),
     body: chunk.join(''),
     images: chunk.length,
   }));
@@ -81,7 +82,7 @@ export function planBatch(
     images: lines.length,
     skipped: [...skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.version ?? '').localeCompare(b.version ?? ''))),
   };
-  return { name, manifests, skipReport: { key: `${target.folder}${name}${SKIP_REPORT_SUFFIX}`, body: `${JSON.stringify(report, null, 2)}\n` } };
+  return { name, manifests, skipReport: { key: batchSkipReportKey(target.folder, name), body: `${JSON.stringify(report, null, 2)}\n` } };
 }
 
 export interface WrittenBatch {
