@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ImageIngestion, ModerationBackfill, ModerationPipeline } from '../../../lib';
 import { schemaErrors } from '../../support/event-schema';
 import type { PublishedEvent } from '../../support/local-aws/local-pipeline';
-import { startImagesIn, synthesizeImagesIn, type LocalImagesIn } from '../../support/local-aws/local-images-in';
+import { useImagesIn, type LocalImagesIn } from '../../support/local-aws/local-images-in';
 
 // Images in: bad uploads, end to end. Each row uploads one object (and a plain image, so that its
 // batch has a manifest), then: upload -> S3 event -> ingest queue -> batcher -> manifest (+ skip
@@ -13,18 +13,10 @@ import { startImagesIn, synthesizeImagesIn, type LocalImagesIn } from '../../sup
 // counted in detail.skipped. (ingest-uploads.local.test.ts checks the same objects up to the
 // manifests, at volume; here each goes through the job to the event.)
 
+const running = useImagesIn();
 let images: LocalImagesIn;
-let remove: () => void;
-
-beforeAll(async () => {
-  const example = synthesizeImagesIn();
-  remove = example.remove;
-  images = await startImagesIn(example, { rekognition: { concurrentJobLimit: 20 } });
-}, 120_000);
-
-afterAll(async () => {
-  await images?.stop();
-  remove?.();
+beforeEach(() => {
+  images = running();
 });
 
 /** Uploads the row's objects, runs everything, and returns the one completion event of the row's batch. */

@@ -1,4 +1,4 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { request } from 'node:http';
 import { App, Stack } from 'aws-cdk-lib';
 import { ImageIngestion, ModerationBackfill, ModerationPipeline } from '../../../lib';
 import { SUMMARIZE_HANDLER, WRITE_MANIFESTS_HANDLER } from '../../../lib/backfill/backfill-contract';
@@ -72,6 +72,21 @@ export interface LocalImagesIn {
   stop(): Promise<void>;
 }
 
+/** Registers a suite's setup and teardown of a synthesized ImagesInStack on local servers; the returned function gives it. */
+export function useImagesIn(options: LocalPipelineOptions = { rekognition: { concurrentJobLimit: 20 } }): () => LocalImagesIn {
+  let example: SynthesizedExample<ImagesInStack> | undefined;
+  let running: LocalImagesIn | undefined;
+  beforeAll(async () => {
+    example = synthesizeImagesIn();
+    running = await startImagesIn(example, options);
+  }, 120_000);
+  afterAll(async () => {
+    await running?.stop();
+    example?.remove();
+  });
+  return () => running!;
+}
+
 export async function startImagesIn(example: SynthesizedExample<ImagesInStack>, options: LocalPipelineOptions = {}): Promise<LocalImagesIn> {
   const local = await startLocalPipeline(example, options);
   const { pipeline, backfill } = example.stack;
@@ -121,9 +136,7 @@ export async function startImagesIn(example: SynthesizedExample<ImagesInStack>, 
     putAll: async (keys, body = 'image bytes', concurrency = 32) => {
       let next = 0;
       await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < keys.length) {
-          await local.s3.client.send(new PutObjectCommand({ Bucket: local.inputBucket, Key: keys[next++], Body: body }));
-        }
+        while (next < keys.length) await plainPut(local.s3.url, local.inputBucket, keys[next++], body);
       }));
     },
     ingest: () => drainToBatcher(ingestQueue, batcher, batchSize) as Promise<any[]>,
@@ -147,4 +160,23 @@ export async function startImagesIn(example: SynthesizedExample<ImagesInStack>, 
       await local.stop();
     },
   };
+}
+
+/**
+ * An unsigned path-style PUT, which s3rver accepts: twice as many uploads a second as the SDK's
+ * client (measured: 255/s against 120/s with s3rver in the same process), whose signing and
+ * middleware cost as much CPU as s3rver's own work. The uploads are the test's, not the code's
+ * under test; s3rver emits the same event either way.
+ */
+function plainPut(endpoint: string, bucket: string, key: string, body: string | Buffer): Promise<void> {
+  const url = new URL(endpoint);
+  const path = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return new Promise((resolve, reject) => {
+    const put = request({ host: url.hostname, port: url.port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${path}: HTTP ${response.statusCode}`))));
+    });
+    put.on('error', reject);
+    put.end(body);
+  });
 }
