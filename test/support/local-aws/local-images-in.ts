@@ -73,11 +73,11 @@ export interface LocalImagesIn {
 }
 
 /** Registers a suite's setup and teardown of a synthesized ImagesInStack on local servers; the returned function gives it. */
-export function useImagesIn(options: LocalPipelineOptions = { rekognition: { concurrentJobLimit: 20 } }): () => LocalImagesIn {
+export function useImagesIn(options: LocalPipelineOptions = { rekognition: { concurrentJobLimit: 20 } }, maxImagesPerManifest?: number): () => LocalImagesIn {
   let example: SynthesizedExample<ImagesInStack> | undefined;
   let running: LocalImagesIn | undefined;
   beforeAll(async () => {
-    example = synthesizeImagesIn();
+    example = synthesizeImagesIn(maxImagesPerManifest);
     running = await startImagesIn(example, options);
   }, 120_000);
   afterAll(async () => {
