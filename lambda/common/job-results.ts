@@ -89,14 +89,17 @@ export function readInterrupted(error: unknown, location?: S3Location): unknown 
 
 /** Throws MalformedOutputError if the summary is not the documented JSON; S3 errors pass through. */
 export async function readManifestSummary(s3: S3Client, location: S3Location): Promise<ManifestStatistics> {
+  return parseManifestSummary(await readSmallObject(s3, location, MAX_SUMMARY_BYTES, 'manifest summary'));
+}
+
+/** The whole text of an object expected to be small; larger than `maxBytes`: a MalformedOutputError naming `what`. */
+export async function readSmallObject(s3: S3Client, location: S3Location, maxBytes: number, what: string): Promise<string> {
   const body = await openObject(s3, location);
-  let text: string;
   try {
-    text = await readAtMost(body, MAX_SUMMARY_BYTES);
+    return await readAtMost(body, maxBytes, what);
   } catch (error) {
     throw readInterrupted(error, location);
   }
-  return parseManifestSummary(text);
 }
 
 export function parseManifestSummary(text: string): ManifestStatistics {
@@ -272,14 +275,14 @@ export async function scanResults(
   return { moderation: tally.statistics(), firstUnreadable };
 }
 
-async function readAtMost(body: Readable, maxBytes: number): Promise<string> {
+async function readAtMost(body: Readable, maxBytes: number, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array);
     size += buffer.length;
     if (size > maxBytes) {
-      throw new MalformedOutputError(`manifest summary is larger than ${maxBytes} bytes`);
+      throw new MalformedOutputError(`${what} is larger than ${maxBytes} bytes`);
     }
     chunks.push(buffer);
   }

@@ -1,7 +1,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type ImageVersionsDocument, imageVersionsKey } from '../../lib/common/contract/image-versions';
 import { s3Uri } from '../../lib/common/contract/s3-location';
-import { MAX_MANIFEST_BYTES, SKIP_REPORT_SUFFIX, type SkippedObject, type SkipReport } from '../../lib/ingest/ingest-contract';
+import { BATCH_NAME_LENGTH, batchManifestKey, batchSkipReportKey } from '../../lib/common/contract/batch-files';
+import { MAX_MANIFEST_BYTES, type SkippedObject, type SkipReport } from '../../lib/ingest/ingest-contract';
 import { deriveToken } from '../common/job-request';
 
 /**
@@ -48,7 +49,7 @@ export interface PlannedImage {
  * it, images and skipped alike, so it does not change when a retry finds an object gone.
  */
 export function batchName(identities: readonly string[]): string {
-  return deriveToken(...[...new Set(identities)].sort()).slice(0, 32);
+  return deriveToken(...[...new Set(identities)].sort()).slice(0, BATCH_NAME_LENGTH);
 }
 
 /**
@@ -79,7 +80,7 @@ export function planBatch(
     }
   }
   const manifests = chunks.map((chunk, index) => ({
-    key: `${target.folder}${name}${chunks.length > 1 ? `-${index + 1}` : ''}${target.suffix}`,
+    key: batchManifestKey(target.folder, name, index + 1, chunks.length, target.suffix),
     body: chunk.map(lineOf).join(''),
     images: chunk.length,
   }));
@@ -93,7 +94,7 @@ export function planBatch(
     images: uris.length,
     skipped: [...skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.version ?? '').localeCompare(b.version ?? ''))),
   };
-  return { name, manifests, skipReport: { key: `${target.folder}${name}${SKIP_REPORT_SUFFIX}`, body: `${JSON.stringify(report, null, 2)}\n` }, ...withVersions };
+  return { name, manifests, skipReport: { key: batchSkipReportKey(target.folder, name), body: `${JSON.stringify(report, null, 2)}\n` }, ...withVersions };
 }
 
 /** For each manifest, its lines' known versions (none known: no file). */

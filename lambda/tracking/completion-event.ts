@@ -8,6 +8,7 @@ import {
   MAX_REPORTED_ERRORS,
   MAX_REPORTED_LABELS,
   type ModerationStatistics,
+  type SkipCounts,
   TrackerFailureCode,
 } from '../../lib/events/completion-event-contract';
 import { type S3Location, s3Uri } from '../../lib/common/contract/s3-location';
@@ -33,6 +34,8 @@ export interface JobOutcome {
   moderation?: ModerationStatistics | null;
   createdAt?: Timestamp | null;
   completedAt?: Timestamp | null;
+  /** The skips of the manifest's batch; absent for a manifest no batcher or backfill wrote. */
+  skipped?: SkipCounts;
 }
 
 /** The outcome of a manifest for which no job could be started. */
@@ -118,6 +121,7 @@ export function buildCompletionDetail(input: TrackingInput, outcome: JobOutcome,
         ? Math.round(completedAt.getTime() - createdAt.getTime()) / 1000
         : null,
     },
+    ...(outcome.skipped && { skipped: boundSkipped(outcome.skipped) }),
   };
 }
 
@@ -166,6 +170,14 @@ function boundModeration(moderation: ModerationStatistics): ModerationStatistics
     }
   }
   return { ...moderation, labels: Object.fromEntries(labels) };
+}
+
+/** Skip reasons are a handful of names; a report naming many others gets them clipped and capped. */
+const MAX_SKIP_REASONS = 20;
+
+function boundSkipped(skipped: SkipCounts): SkipCounts {
+  const byReason = Object.entries(skipped.byReason).slice(0, MAX_SKIP_REASONS).map(([reason, count]) => [clip(reason, MAX_NAME), count]);
+  return { ...skipped, byReason: Object.fromEntries(byReason) };
 }
 
 function clip(text: string, max: number): string {

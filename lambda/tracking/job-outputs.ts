@@ -1,14 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { type S3Location } from '../../lib/common/contract/s3-location';
 import type { ManifestStatistics, ModerationStatistics } from '../../lib/events/completion-event-contract';
 import { readTrackerSettings, type TrackingInput } from '../../lib/tracking/tracking-contract';
 import { isObjectGone, MalformedOutputError, openObject, readManifestSummary, scanResults } from '../common/job-results';
 import { JsonLinesWriter } from '../common/jsonl-writer';
 import { logger } from '../common/log';
-
-// Loaded with import() once a job has finished, so polls never load the S3 SDK. One client per
-// container. Test-only: S3_FORCE_PATH_STYLE=true lets a local S3 server (s3rver) stand in for S3.
-const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
+import { s3 } from './s3-client';
 
 export const FLAGGED_LIST_NAME = 'flagged-images.jsonl';
 

@@ -24,9 +24,8 @@ export async function trackJob(
   settings: TrackerSettings = {},
   now: () => Date = () => new Date(),
 ): Promise<TrackingStep> {
-  const pipeline = settings.pipelineId ?? null;
   if (input.startFailure) {
-    return { done: true, status: 'FAILED', detail: buildCompletionDetail(input, startFailureOutcome(input), pipeline) };
+    return finish(input, startFailureOutcome(input), settings);
   }
   if (!input.jobId && !input.jobDescription) {
     // The execution input breaks the contract: no retry can help, so the execution fails visibly.
@@ -43,13 +42,22 @@ export async function trackJob(
       logger.warn('Unknown job status; polling on', { jobId: input.jobId, token: input.token, status });
     }
     if (isPastDeadline(input, settings, now())) {
-      const outcome = trackingTimeoutOutcome(status, settings.trackingTimeoutSeconds!, job.CreationTimestamp ?? null);
-      return { done: true, status: 'FAILED', detail: buildCompletionDetail(input, outcome, pipeline) };
+      return finish(input, trackingTimeoutOutcome(status, settings.trackingTimeoutSeconds!, job.CreationTimestamp ?? null), settings);
     }
     return { done: false, status };
   }
-  const outcome = await finishedOutcome(input, job, status);
-  return { done: true, status: outcome.status, detail: buildCompletionDetail(input, outcome, pipeline) };
+  return finish(input, await finishedOutcome(input, job, status), settings);
+}
+
+/**
+ * The final step: the completion detail, with the skips of the manifest's batch whatever became
+ * of its job (they were left out before any job existed).
+ */
+async function finish(input: TrackingInput, outcome: JobOutcome, settings: TrackerSettings): Promise<TrackingStep> {
+  const { readSkipCounts } = await import('./skip-counts');
+  const skipped = await readSkipCounts(input.manifest, settings.manifestPrefix);
+  const detail = buildCompletionDetail(input, { ...outcome, ...(skipped && { skipped }) }, settings.pipelineId ?? null);
+  return { done: true, status: outcome.status, detail };
 }
 
 /** Whether the tracking workflow began more than the tracking timeout ago. */

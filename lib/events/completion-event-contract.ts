@@ -159,6 +159,27 @@ export interface CompletionEventDetail {
    * nothing change unless they turn a policy on.
    */
   actions?: ActionCounts;
+  /**
+   * The objects left out of the manifest's batch (image ingestion or a backfill), from the batch's
+   * skip report. Added to version 1 as an optional field: absent for a manifest that no batcher or
+   * backfill wrote. A batch cut into several manifests counts its skips once, on the event of its
+   * first manifest; its other manifests carry zeros (and no report).
+   */
+  skipped?: SkipCounts;
+}
+
+/**
+ * `detail.skipped`: what the skip report of the manifest's batch lists.
+ *
+ * @jsii ignore TypeScript-only view of the event JSON; other languages read docs/event-schema.json.
+ */
+export interface SkipCounts {
+  /** Objects skipped (0 when the batch wrote no skip report). */
+  total: number;
+  /** Skip reason (not-an-image, empty, too-large, not-found, superseded) -> objects. */
+  byReason: Record<string, number>;
+  /** s3:// URI of the skip report counted here, or null when none was (nothing skipped, or counted on another manifest of the batch). */
+  report: string | null;
 }
 
 /**

@@ -375,6 +375,8 @@ export class ModerationPipeline extends Construct implements IModerationPipeline
       pipelineId: this.pipelineId,
       outputBucket: this.outputBucket,
       outputPrefix: this.outputPrefix,
+      manifestBucket: this.inputBucket,
+      manifestPrefix: this.manifestPrefix,
       encryptionKey: this.encryptionKey,
       pollInterval: props.pollInterval ?? PIPELINE_DEFAULTS.pollInterval,
       trackingTimeout: props.trackingTimeout ?? PIPELINE_DEFAULTS.trackingTimeout,

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,11 +18,16 @@ import { tokenAwareString } from '../common/token-string';
 import { grantReadJobStatus } from '../trigger/rekognition-job-grants';
 import { acknowledgeInvokeGrants, grantWithReason } from '../common/grants';
 import { grantListResultsAndKey } from '../common/results-folder-grants';
+import { skipReportFolders } from '../common/contract/batch-files';
+import { SKIP_REPORT_SUFFIX } from '../ingest/ingest-contract';
 
 export interface JobTrackingProps {
   readonly pipelineId: string;
   readonly outputBucket: s3.IBucket;
   readonly outputPrefix: string;
+  /** The pipeline's input bucket: skip reports are written below its manifest prefix. */
+  readonly manifestBucket: s3.IBucket;
+  readonly manifestPrefix: string;
   readonly encryptionKey: kms.IKey;
   readonly pollInterval: Duration;
   /** How long a job is followed; then the tracker reports it FAILED (stage TRACKING_TIMEOUT). */
@@ -60,6 +66,7 @@ export class JobTracking extends Construct {
         kmsKeyId: props.encryptionKey.keyArn,
         pipelineId: props.pipelineId,
         trackingTimeoutSeconds: props.trackingTimeout.toSeconds(),
+        manifestPrefix: props.manifestPrefix,
       }, tokenAwareString),
     });
     this.grantTrackerAccess(props);
@@ -118,6 +125,24 @@ export class JobTracking extends Construct {
     });
     // The tracker reports a results object that is gone (failure stage RESULTS): it must see NoSuchKey.
     grantListResultsAndKey(role, props);
+    this.grantReadSkipReports(props);
+  }
+
+  /** Only the skip reports of image ingestion and backfills; a missing one (nothing skipped) must read as NoSuchKey. */
+  private grantReadSkipReports(props: JobTrackingProps): void {
+    const folders = skipReportFolders(props.manifestPrefix);
+    grantWithReason(this.tracker.role, {
+      sid: 'ReadSkipReports',
+      actions: ['s3:GetObject'],
+      resources: folders.map((folder) => props.manifestBucket.arnForObjects(`${folder}*${SKIP_REPORT_SUFFIX}`)),
+      reason: 'The tracker counts the skips of each ingested or backfilled batch in its completion event: the skip reports are named after their batches, at run time.',
+    });
+    this.tracker.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListSkipReports',
+      actions: ['s3:ListBucket'],
+      resources: [props.manifestBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': folders.map((folder) => `${folder}*`) } },
+    }));
   }
 }
 

@@ -18,6 +18,8 @@ export const TrackerEnvironment = {
   PIPELINE_ID: 'PIPELINE_ID',
   /** Seconds after an execution's start at which the tracker stops following a job that has not finished. */
   TRACKING_TIMEOUT_SECONDS: 'TRACKING_TIMEOUT_SECONDS',
+  /** The pipeline's manifest prefix: below it, the skip reports of image ingestion and backfills (lib/common/contract/batch-files.ts). */
+  MANIFEST_PREFIX: 'MANIFEST_PREFIX',
 } as const;
 
 export interface TrackerSettings {
@@ -25,6 +27,8 @@ export interface TrackerSettings {
   readonly pipelineId?: string;
   /** Absent: a job is followed for as long as the execution runs. */
   readonly trackingTimeoutSeconds?: number;
+  /** Absent: no skip reports are looked for ('' is the whole bucket). */
+  readonly manifestPrefix?: string;
 }
 
 export function trackerEnvironment(settings: TrackerSettings, stringify?: Stringify): Record<string, string> {
@@ -32,6 +36,7 @@ export function trackerEnvironment(settings: TrackerSettings, stringify?: String
     [TrackerEnvironment.KMS_KEY_ID]: settings.kmsKeyId,
     [TrackerEnvironment.PIPELINE_ID]: settings.pipelineId,
     [TrackerEnvironment.TRACKING_TIMEOUT_SECONDS]: settings.trackingTimeoutSeconds,
+    [TrackerEnvironment.MANIFEST_PREFIX]: settings.manifestPrefix,
   }, stringify);
 }
 
@@ -41,6 +46,8 @@ export function readTrackerSettings(env: Readonly<Record<string, string | undefi
     kmsKeyId: reader.optionalString(TrackerEnvironment.KMS_KEY_ID),
     pipelineId: reader.optionalString(TrackerEnvironment.PIPELINE_ID),
     trackingTimeoutSeconds: reader.optionalNumber(TrackerEnvironment.TRACKING_TIMEOUT_SECONDS, { min: 1, integer: true }),
+    // '' is a prefix (the whole bucket), not an absent one.
+    manifestPrefix: env[TrackerEnvironment.MANIFEST_PREFIX] === undefined ? undefined : reader.string(TrackerEnvironment.MANIFEST_PREFIX, ''),
   };
 }
 

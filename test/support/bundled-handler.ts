@@ -64,21 +64,32 @@ export interface ModuleGraph {
 
 /** Which files of an esbuild ESM bundle a cold start reads, and which it leaves for later. */
 export function moduleGraph(entry: string): ModuleGraph {
+  const imports = (file: string) => {
+    const code = readFileSync(file, 'utf8');
+    const resolve = (matches: IterableIterator<RegExpMatchArray>) => [...matches].map(([, path]) => join(dirname(file), path));
+    return {
+      statically: resolve(code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^"';()]*?from\s*)?"(\.[^"]+)"/g)),
+      dynamically: resolve(code.matchAll(/import\("(\.[^"]+)"\)/g)),
+    };
+  };
+  // Everything a file loads with it: itself and its static imports, transitively.
+  const closure = (roots: string[], into: Set<string>, dynamic: Set<string>) => {
+    const visit = (file: string) => {
+      if (into.has(file)) return;
+      into.add(file);
+      const found = imports(file);
+      found.statically.forEach(visit);
+      found.dynamically.forEach((path) => dynamic.add(path));
+    };
+    roots.forEach(visit);
+  };
   const statically = new Set<string>();
   const dynamic = new Set<string>();
-  const visit = (file: string) => {
-    if (statically.has(file)) return;
-    statically.add(file);
-    const code = readFileSync(file, 'utf8');
-    for (const [, path] of code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^"';()]*?from\s*)?"(\.[^"]+)"/g)) {
-      visit(join(dirname(file), path));
-    }
-    for (const [, path] of code.matchAll(/import\("(\.[^"]+)"\)/g)) {
-      dynamic.add(join(dirname(file), path));
-    }
-  };
-  visit(entry);
-  return { statically: [...statically], onDemand: [...dynamic].filter((file) => !statically.has(file)) };
+  closure([entry], statically, dynamic);
+  // The chunks loaded by import(), with the shared chunks they pull in, less what the cold start loaded.
+  const loadedLater = new Set<string>();
+  closure([...dynamic], loadedLater, new Set());
+  return { statically: [...statically], onDemand: [...loadedLater].filter((file) => !statically.has(file)) };
 }
 
 function jsonLines(text: string): Array<Record<string, any>> {

@@ -1,11 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { MAX_BATCH_INPUT_BYTES, ObjectSource, SUMMARIZE_HANDLER, WRITE_MANIFESTS_HANDLER, type BackfillBatch, type ListedObject } from '../../../lib/backfill/backfill-contract';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { MAX_BATCH_INPUT_BYTES, SUMMARIZE_HANDLER, WRITE_MANIFESTS_HANDLER } from '../../../lib/backfill/backfill-contract';
 import { handlerBundle } from '../../support/bundled-handler';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../../support/local-s3';
 import { startConditionalPutProxy, type ConditionalPutProxy } from '../../support/local-aws/conditional-put-proxy';
 import { startS3ServerWithEvents, type S3ServerWithEvents } from '../../support/local-aws/s3-server';
 import { WarmHandler } from '../../support/local-aws/warm-handler';
-import { writeResultWriterOutput } from '../../support/per-image/result-writer-files';
+import { listItems as listStoredItems, runBackfillMap } from '../../support/local-aws/backfill-map';
 
 /**
  * A backfill of objects already stored in s3rver (behind a proxy giving it S3's create-only PUT),
@@ -73,54 +73,19 @@ async function read(key: string): Promise<string> {
   return (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 }
 
-/**
- * The ItemReader (every object of the prefix, in key order) and the ItemSelector. Paged with
- * ListObjects' Marker: s3rver's ListObjectsV2 continuation tokens use DES, which Node 20's
- * OpenSSL 3 refuses, so a truncated V2 listing fails there. The pages are the same.
- */
-async function listItems(prefix: string): Promise<ListedObject[]> {
-  const items: ListedObject[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await s3.client.send(new ListObjectsCommand({ Bucket: BUCKET, Prefix: prefix, Marker: marker }));
-    const contents = page.Contents ?? [];
-    items.push(...contents.map((object) => ({ Key: object.Key!, Size: object.Size!, ETag: object.ETag! })));
-    if (!page.IsTruncated || contents.length === 0) return items;
-    marker = contents[contents.length - 1].Key;
-  }
-}
-
-/** The ItemBatcher: items in order, a batch closed at MaxItemsPerBatch or before passing MaxInputBytesPerBatch. */
-function batches(items: ListedObject[]): BackfillBatch[] {
-  const result: BackfillBatch[] = [];
-  let current: ListedObject[] = [];
-  const size = (batch: ListedObject[]) => Buffer.byteLength(JSON.stringify({ Items: batch, BatchInput: { source: ObjectSource.LIST } }));
-  for (const item of items) {
-    if (current.length > 0 && (current.length >= MAX_IMAGES || size([...current, item]) > MAX_BATCH_INPUT_BYTES)) {
-      result.push({ Items: current, BatchInput: { source: ObjectSource.LIST } });
-      current = [];
-    }
-    current.push(item);
-  }
-  if (current.length > 0) result.push({ Items: current, BatchInput: { source: ObjectSource.LIST } });
-  return result;
-}
-
-/** One run of the workflow: list, write every batch, export the Map's results, add them up. */
+/** One run of the workflow, checking each child's input stays within Step Functions' limit. */
 async function runBackfill(runId: string): Promise<{ outputs: any[]; summary: any }> {
-  const listed = batches(await listItems('photos/'));
-  const outputs = [];
-  for (const batch of listed) {
-    expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(MAX_BATCH_INPUT_BYTES);
-    outputs.push(await writer.invoke(batch));
-  }
-  expect(outputs.filter((output) => output?.error)).toEqual([]);
-  const details = await writeResultWriterOutput(s3.client, outputs.map((output, index) => ({ input: listed[index], status: 'SUCCEEDED' as const, output })), {
-    bucket: BUCKET, prefix: `${MANIFEST_FOLDER}runs`, mapRunId: runId, outputType: 'JSON',
-  });
-  const summary = await summarizer.invoke({ ResultWriterDetails: details });
-  expect(summary?.error).toBeUndefined();
-  return { outputs, summary };
+  const run = await runBackfillMap({
+    s3: s3.client, bucket: BUCKET, prefix: 'photos/', maxItems: MAX_IMAGES, resultBucket: BUCKET, resultPrefix: `${MANIFEST_FOLDER}runs`, writer, summarizer,
+  }, runId);
+  for (const batch of run.batches) expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(MAX_BATCH_INPUT_BYTES);
+  expect(run.outputs.filter((output) => output?.error)).toEqual([]);
+  expect(run.summary?.error).toBeUndefined();
+  return run;
+}
+
+async function listItems(prefix: string) {
+  return listStoredItems(s3.client, BUCKET, prefix);
 }
 
 describe('a backfill of stored objects over a local S3 server', () => {

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { handlerBundle } from '../../support/bundled-handler';
-import { startJsonProtocolDouble, type JsonProtocolDouble } from '../../support/json-protocol-double';
+import type { JsonProtocolDouble } from '../../support/json-protocol-double';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../../support/local-s3';
 import { asS3Notification } from '../../support/local-aws/bucket-notifications';
 import { startConditionalPutProxy, type ConditionalPutProxy } from '../../support/local-aws/conditional-put-proxy';
+import { drainToBatcher, eventSourceBatch as nextEventSourceBatch, startBatcherSqsDouble } from '../../support/local-aws/ingest-event-source';
 import { LocalQueue } from '../../support/local-aws/local-queue';
 import { startS3ServerWithEvents, type S3rverNotification, type S3ServerWithEvents } from '../../support/local-aws/s3-server';
 import { WarmHandler } from '../../support/local-aws/warm-handler';
@@ -20,7 +20,6 @@ const BUCKET = 'input';
 /** s3rver stores an object as files: 25,000 uploads take minutes here, so a few thousand, with smaller manifests. */
 const IMAGES = Number(process.env.INGEST_LOCAL_IMAGES ?? 3_000);
 const MAX_IMAGES = Number(process.env.INGEST_LOCAL_MAX_IMAGES ?? 1_000);
-const PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const VISIBILITY_SECONDS = 1800;
 
 let s3: S3ServerWithEvents;
@@ -36,18 +35,7 @@ beforeAll(async () => {
   s3 = await startS3ServerWithEvents([BUCKET]);
   proxy = await startConditionalPutProxy(s3.url);
   queue = new LocalQueue({ name: 'uploads', arn: 'arn:aws:sqs:us-east-1:111122223333:uploads', url: 'https://sqs.us-east-1.amazonaws.com/111122223333/uploads', clock: { now: () => now }, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
-  sqs = await startJsonProtocolDouble({
-    'AmazonSQS.ReceiveMessage': (body) => ({
-      Messages: queue.receive(body.MaxNumberOfMessages ?? 1).map((record) => ({
-        MessageId: record.messageId, ReceiptHandle: record.receiptHandle, Body: record.body, MD5OfBody: createHash('md5').update(record.body).digest('hex'),
-      })),
-    }),
-    'AmazonSQS.DeleteMessageBatch': (body) => {
-      const records = body.Entries.map((entry: { ReceiptHandle: string }) => ({ messageId: entry.ReceiptHandle.split('/receipt-')[0], receiptHandle: entry.ReceiptHandle }));
-      queue.settle(records as SQSRecord[], { batchItemFailures: [] });
-      return { Successful: body.Entries.map((entry: { Id: string }) => ({ Id: entry.Id })), Failed: [] };
-    },
-  });
+  sqs = await startBatcherSqsDouble(queue);
   s3.onNotification((notification: S3rverNotification) => {
     const key = notification.Records[0].s3.object.key;
     if (key.startsWith('uploads/')) queue.send(asS3Notification(notification));
@@ -90,32 +78,16 @@ async function putAll(keys: string[], concurrency = 16): Promise<void> {
 }
 
 /**
- * What the event source hands one invocation: visible records up to its batch size and 6 MB. The
- * events here are smaller than S3's, so a cap of 300 records stands in for the payload limit that
- * makes the batcher fill its batch from the queue itself.
+ * The events here are smaller than S3's, so a cap of 300 records a batch stands in for the payload
+ * limit that makes the batcher fill its batch from the queue itself.
  */
 function eventSourceBatch(max = Math.min(300, MAX_IMAGES)): SQSRecord[] {
-  const records: SQSRecord[] = [];
-  let bytes = 0;
-  while (records.length < max) {
-    const [record] = queue.receive(1);
-    if (!record) break;
-    records.push(record);
-    bytes += JSON.stringify(record).length;
-    if (bytes > PAYLOAD_LIMIT - 4096) break;
-  }
-  return records;
+  return nextEventSourceBatch(queue, max);
 }
 
 /** Invokes the batcher until the queue is empty; returns the invocations' replies. */
-async function drain(): Promise<unknown[]> {
-  const replies: unknown[] = [];
-  for (let records = eventSourceBatch(); records.length > 0; records = eventSourceBatch()) {
-    const reply = await batcher.invoke({ Records: records });
-    queue.settle(records, reply?.error ? undefined : { batchItemFailures: [] });
-    replies.push(reply);
-  }
-  return replies;
+function drain(): Promise<unknown[]> {
+  return drainToBatcher(queue, batcher, Math.min(300, MAX_IMAGES));
 }
 
 async function read(key: string): Promise<string> {

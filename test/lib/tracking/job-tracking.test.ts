@@ -45,7 +45,7 @@ describe('job tracking with default props', () => {
   let synthesized: SynthesizedPipeline;
   let template: Template;
   let definition: any;
-  let ids: { stateMachine: string; tracker: string; trackerRole: string; key: string; output: string; trigger: string };
+  let ids: { stateMachine: string; tracker: string; trackerRole: string; key: string; input: string; output: string; trigger: string };
 
   beforeAll(() => {
     // GIVEN / WHEN
@@ -58,6 +58,7 @@ describe('job tracking with default props', () => {
       tracker: logicalId(pipeline.trackerFunction),
       trackerRole: logicalId(pipeline.trackerFunction.role!),
       key: logicalId(pipeline.encryptionKey),
+      input: logicalId(pipeline.inputBucket),
       output: logicalId(pipeline.outputBucket),
       trigger: logicalId(pipeline.triggerFunction),
     };
@@ -180,11 +181,12 @@ describe('job tracking with default props', () => {
       }));
     });
 
-    test('gets the key, the pipeline id (the construct path) and the tracking timeout through its environment', () => {
+    test('gets the key, the pipeline id (the construct path), the tracking timeout and the manifest prefix through its environment', () => {
       expect(resourceProperties(template, ids.tracker).Environment.Variables).toEqual({
         KMS_KEY_ID: arnOf(ids.key),
         PIPELINE_ID: 'Stack/Pipeline',
         TRACKING_TIMEOUT_SECONDS: String(7 * 24 * 3600),
+        MANIFEST_PREFIX: 'manifests/',
       });
       expect(synthesized.pipeline.pipelineId).toBe('Stack/Pipeline');
     });
@@ -206,7 +208,7 @@ describe('job tracking with default props', () => {
     });
 
     test('reads and writes objects only under the output prefix of the output bucket', () => {
-      const s3 = allowedActions(statements).filter((a) => a.action.startsWith('s3:') && a.action !== 's3:ListBucket');
+      const s3 = allowedActions(statements).filter((a) => a.action.startsWith('s3:') && a.action !== 's3:ListBucket' && !isSkipReportGrant(a));
       expect(s3.map((a) => a.action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
       for (const grant of s3) {
         expect(grant.resources).toEqual([{ 'Fn::Join': ['', [arnOf(ids.output), '/results/*']] }]);
@@ -214,13 +216,37 @@ describe('job tracking with default props', () => {
     });
 
     test('lists the output bucket under the output prefix only, so a results object that is gone reads as NoSuchKey', () => {
-      const lists = allowedActions(statements).filter((a) => a.action === 's3:ListBucket');
+      const lists = allowedActions(statements).filter((a) => a.action === 's3:ListBucket' && !isSkipReportGrant(a));
       expect(lists).toEqual([{
         action: 's3:ListBucket',
         resources: [arnOf(ids.output)],
         condition: { StringLike: { 's3:prefix': ['results/*'] } },
       }]);
     });
+
+    test('reads only the skip reports of image ingestion and backfills in the input bucket, and lists only their folders (a missing report reads as NoSuchKey)', () => {
+      const onInput = allowedActions(statements).filter(isSkipReportGrant);
+      expect(onInput).toEqual([
+        {
+          action: 's3:GetObject',
+          resources: [
+            { 'Fn::Join': ['', [arnOf(ids.input), '/manifests/ingest/*.skipped.json']] },
+            { 'Fn::Join': ['', [arnOf(ids.input), '/manifests/backfill/*.skipped.json']] },
+          ],
+          condition: undefined,
+        },
+        {
+          action: 's3:ListBucket',
+          resources: [arnOf(ids.input)],
+          condition: { StringLike: { 's3:prefix': ['manifests/ingest/*', 'manifests/backfill/*'] } },
+        },
+      ]);
+    });
+
+    /** A grant on the input bucket: the skip reports. */
+    function isSkipReportGrant(grant: { resources: unknown[] }): boolean {
+      return JSON.stringify(grant.resources).includes(ids.input);
+    }
 
     test('decrypts and encrypts with the pipeline key only', () => {
       const kms = allowedActions(statements).filter((a) => a.action.startsWith('kms:'));

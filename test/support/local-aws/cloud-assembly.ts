@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { ModerationExampleStack } from '../../../bin/moderation-example-stack';
+import type { ModerationPipeline } from '../../../lib';
 import { handlerBundle } from '../bundled-handler';
 
+/** A stack with one pipeline, as the local harness runs it. */
+export type PipelineStack = Stack & { readonly pipeline: ModerationPipeline };
+
 /** The example app as `cdk synth` writes it: the template and the asset folders a deployment uploads. */
-export interface SynthesizedExample {
+export interface SynthesizedExample<S extends PipelineStack = ModerationExampleStack> {
   readonly outdir: string;
-  readonly stack: ModerationExampleStack;
+  readonly stack: S;
   readonly template: any;
   /** The template's logical ID of a construct (an L2 or its L1). */
   logicalId(construct: IConstruct): string;
@@ -22,13 +26,16 @@ export interface SynthesizedExample {
 
 export const EXAMPLE_STACK_ID = 'ModerationExample';
 
-export function synthesizeExample(): SynthesizedExample {
+/** Synthesizes the example app, or the stack `build` makes in its place (e.g. a pipeline with image ingestion). */
+export function synthesizeExample(): SynthesizedExample;
+export function synthesizeExample<S extends PipelineStack>(build: (app: App, id: string) => S): SynthesizedExample<S>;
+export function synthesizeExample(build: (app: App, id: string) => PipelineStack = (app, id) => new ModerationExampleStack(app, id)): SynthesizedExample<PipelineStack> {
   // The assets are copies of assets/<name>: refuse stale ones rather than test old code.
   handlerBundle('trigger');
   handlerBundle('tracking');
   const outdir = mkdtempSync(join(tmpdir(), 'e2e-cdk-out-'));
   const app = new App({ outdir });
-  const stack = new ModerationExampleStack(app, EXAMPLE_STACK_ID);
+  const stack = build(app, EXAMPLE_STACK_ID);
   const assembly = app.synth();
   const artifact = assembly.getStackByName(EXAMPLE_STACK_ID);
   const template = artifact.template;

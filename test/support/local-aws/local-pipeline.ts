@@ -6,7 +6,7 @@ import { BundledRun, runBundledHandler } from '../bundled-handler';
 import { LOCAL_S3_CLIENT_ENV, LOCAL_S3_CREDENTIALS } from '../local-s3';
 import { RekognitionDouble, RekognitionDoubleOptions, startRekognitionDouble } from '../rekognition-double';
 import { asS3Notification, matchesRule, queueNotificationRules, QueueNotificationRule } from './bucket-notifications';
-import type { SynthesizedExample } from './cloud-assembly';
+import type { PipelineStack, SynthesizedExample } from './cloud-assembly';
 import { LocalQueue } from './local-queue';
 import { S3ServerWithEvents, startS3ServerWithEvents } from './s3-server';
 import { SqsAndSfnDouble, StartedExecution, startSqsAndSfnDouble } from './sqs-and-sfn-double';
@@ -55,7 +55,7 @@ export interface TrackedExecution extends TrackingRun {
  * environment the template gives them (references replaced by local values).
  */
 export interface LocalPipeline {
-  readonly example: SynthesizedExample;
+  readonly example: SynthesizedExample<PipelineStack>;
   readonly values: TemplateValues;
   readonly inputBucket: string;
   readonly outputBucket: string;
@@ -106,7 +106,7 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-export async function startLocalPipeline(example: SynthesizedExample, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+export async function startLocalPipeline(example: SynthesizedExample<PipelineStack>, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const { stack, template } = example;
   const pipeline = stack.pipeline;
   const ids = {
