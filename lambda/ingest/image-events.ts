@@ -22,11 +22,14 @@ export interface ParsedMessages {
   readonly events: ObjectEvent[];
   /** What was not an upload under the ingest prefix (test events, other buckets), for the log. */
   readonly ignored: string[];
+  /** Each event's identity -> the ids of the messages that told of it (more than one: duplicate deliveries). */
+  readonly carriers: Map<string, string[]>;
 }
 
 /** The uploads the messages tell of, keys URL-decoded ('+' is a space), each object version once. */
 export function parseMessages(messages: readonly QueueMessage[], bucket: string, prefix: string): ParsedMessages {
   const events = new Map<string, ObjectEvent>();
+  const carriers = new Map<string, string[]>();
   const ignored: string[] = [];
   for (const message of messages) {
     const parsed = parseS3EventBody(message.body);
@@ -42,9 +45,10 @@ export function parseMessages(messages: readonly QueueMessage[], bucket: string,
       }
       const event: ObjectEvent = { bucket: object.bucket, key: object.key, revision, ...(object.version !== undefined && { version: object.version }) };
       events.set(identity(event), event);
+      carriers.set(identity(event), [...carriers.get(identity(event)) ?? [], message.messageId]);
     }
   }
-  return { events: [...events.values()], ignored };
+  return { events: [...events.values()], ignored, carriers };
 }
 
 /** What tells one object version from every other: bucket, key and revision. */

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { IngestSettings } from '../../lib/ingest/ingest-contract';
 import { checkObjects } from './check-images';
+import { claimImages } from './claim-images';
 import { identity, parseMessages, type QueueMessage } from './image-events';
 import { batchName, planBatch, writeBatch, type WrittenBatch } from './manifest-batch';
 
@@ -19,11 +20,12 @@ export interface IngestedBatch extends WrittenBatch {
  * file cannot be written.
  */
 export async function ingestBatch(s3: S3Client, messages: readonly QueueMessage[], settings: IngestSettings): Promise<IngestedBatch> {
-  const { events, ignored } = parseMessages(messages, settings.imageBucket, settings.imagePrefix);
+  const { events, ignored, carriers } = parseMessages(messages, settings.imageBucket, settings.imagePrefix);
   if (events.length === 0) return { images: 0, skipped: 0, manifests: [], written: [], existing: [], ignored };
   const checked = await checkObjects(s3, events, settings.imageSuffixes);
-  const images = checked.flatMap((object) => (object.kind === 'image' ? [object.event] : []));
-  const skipped = checked.flatMap((object) => (object.kind === 'skipped' ? [object.skipped] : []));
+  const found = checked.flatMap((object) => (object.kind === 'image' ? [object.event] : []));
+  const { claimed: images, duplicates } = await claimImages(s3, settings.manifestBucket, settings.manifestFolder, found, carriers);
+  const skipped = [...checked.flatMap((object) => (object.kind === 'skipped' ? [object.skipped] : [])), ...duplicates];
   const name = batchName(events.map(identity));
   const plan = planBatch(name, images, skipped, {
     bucket: settings.manifestBucket,

@@ -135,7 +135,8 @@ export async function writeBatch(s3: S3Client, bucket: string, plan: BatchPlan):
   return result;
 }
 
-async function putIfAbsent(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<boolean> {
+/** Writes the object unless its key exists (or a write of it is in flight); true when this call created it. */
+export async function putIfAbsent(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<boolean> {
   try {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }));
     return true;

@@ -14,7 +14,7 @@ import { tokenAwareString } from '../common/token-string';
 import { createEventQueue } from '../common/event-queue';
 import { ConditionedQueueDestination } from '../trigger/conditioned-queue-destination';
 import { withSlash } from '../trigger/trigger-contract';
-import { INGEST_HANDLER, ingestEnvironment, ingestManifestFolder, MAX_IMAGES_PER_MANIFEST } from './ingest-contract';
+import { CLAIM_RETENTION_DAYS, claimsFolder, INGEST_HANDLER, ingestEnvironment, ingestManifestFolder, MAX_IMAGES_PER_MANIFEST } from './ingest-contract';
 
 /** Long enough to receive and check 10,000 objects and write their manifest. */
 const BATCHER_TIMEOUT = Duration.minutes(5);
@@ -104,7 +104,15 @@ export class ImageBatcher extends Construct {
       resources: [props.inputBucket.arnForObjects(`${withSlash(manifestFolder)}*`)],
       reason: 'Manifests and skip reports named after their batch\'s contents, only in the ingest folder of the manifest prefix.',
     });
-    props.encryptionKey.grant(role, 'kms:GenerateDataKey');
+    // A claim found written is read to see which message wrote it (claim-images.ts).
+    grantWithReason(role, {
+      sid: 'ReadImageClaims',
+      actions: ['s3:GetObject'],
+      resources: [props.inputBucket.arnForObjects(`${claimsFolder(manifestFolder)}*`)],
+      reason: 'Claims are named after the object version they claim, only in the claims folder of the ingest folder.',
+    });
+    props.encryptionKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.expireClaims(props.inputBucket, claimsFolder(manifestFolder));
 
     this.notify(props);
     if (props.alarmTopic) {
@@ -119,6 +127,20 @@ export class ImageBatcher extends Construct {
       });
       this.alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     }
+  }
+
+  /**
+   * Claims are needed only while a duplicate event can still come (SQS keeps messages 14 days). On
+   * a bucket the construct does not own, a warning says what rule to add.
+   */
+  private expireClaims(bucket: s3.IBucket, folder: string): void {
+    const rule = { id: 'ExpireImageClaims', prefix: folder, expiration: Duration.days(CLAIM_RETENTION_DAYS), noncurrentVersionExpiration: Duration.days(1) };
+    if (bucket instanceof s3.Bucket) {
+      bucket.addLifecycleRule(rule);
+      return;
+    }
+    Annotations.of(this).addWarningV2('cdk-bulk-moderation:imageClaimsNotExpired',
+      `The input bucket is imported: add a lifecycle rule expiring '${folder}' after ${CLAIM_RETENTION_DAYS} days, or the batcher's claims (one small object per image) stay.`);
   }
 
   /**

@@ -63,6 +63,22 @@ export function ingestManifestFolder(manifestPrefix: string): string {
   return `${withSlash(manifestPrefix)}${INGEST_FOLDER}`;
 }
 
+/**
+ * The folder, below the ingest folder, of claims: one small object per uploaded object version,
+ * written create-only by the first batch whose message carried it, so a duplicate S3 event that
+ * lands in a later batch adds no second manifest line.
+ */
+export const CLAIMS_FOLDER = 'claims/';
+/** A claim's key ends with this; it must not end with a manifest suffix. */
+export const CLAIM_SUFFIX = '.claim';
+/** Days a claim is kept: past SQS's 14-day retention no duplicate event can still come. */
+export const CLAIM_RETENTION_DAYS = 15;
+
+/** Where the claims of a manifest folder are: `<folder>claims/<digest of the object version>.claim`. */
+export function claimsFolder(manifestFolder: string): string {
+  return `${withSlash(manifestFolder)}${CLAIMS_FOLDER}`;
+}
+
 /** Why an uploaded object is not in a manifest (the skip report's `reason`). */
 export const SkipReason = {
   /** The key does not end with one of the image suffixes. */
@@ -75,6 +91,8 @@ export const SkipReason = {
   NOT_FOUND: 'not-found',
   /** A newer version of the key was uploaded since: its own event brings it. */
   SUPERSEDED: 'superseded',
+  /** Another delivery of an upload that an earlier batch already put in its manifest. */
+  DUPLICATE_EVENT: 'duplicate-event',
 } as const;
 export type SkipReason = typeof SkipReason[keyof typeof SkipReason];
 

@@ -3,7 +3,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { PropErrors } from '../common/prop-errors';
 import { keyPrefixProblem } from '../trigger/trigger-contract';
 import { IMAGE_VERSIONS_SUFFIX } from '../common/contract/image-versions';
-import { imageSuffixProblem, maxImagesProblem, MAX_WAIT_SECONDS, prefixesOverlap, SKIP_REPORT_SUFFIX } from './ingest-contract';
+import { CLAIM_SUFFIX, imageSuffixProblem, maxImagesProblem, MAX_WAIT_SECONDS, prefixesOverlap, SKIP_REPORT_SUFFIX } from './ingest-contract';
 
 /** The settings of an ImageIngestion, as judged. */
 export interface IngestionSettings {
@@ -45,7 +45,7 @@ export function checkImageIngestion(errors: PropErrors, ingestion: IngestionSett
   }
   for (const suffix of pipeline.manifestSuffixes) {
     if (Token.isUnresolved(suffix) || suffix.length === 0) continue;
-    for (const [file, fileSuffix] of [['skip reports', SKIP_REPORT_SUFFIX], ['image-versions files', IMAGE_VERSIONS_SUFFIX]]) {
+    for (const [file, fileSuffix] of [['skip reports', SKIP_REPORT_SUFFIX], ['image-versions files', IMAGE_VERSIONS_SUFFIX], ['image claims', CLAIM_SUFFIX]]) {
       if (fileSuffix.endsWith(suffix)) {
         errors.add(`manifestSuffixes must not contain '${suffix}' with imageIngestion: ${file} ('*${fileSuffix}') would be taken for manifests`);
       }

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -14,6 +14,12 @@ let logs: CapturedLogs;
 
 /** Current versions and sizes of the objects in the bucket, as HeadObject answers. */
 let objects: Map<string, { size: number; version?: string }>;
+/** Claims written (key -> the message id they hold), create-only as S3 keeps them. */
+let claims: Map<string, string>;
+
+function preconditionFailed(): S3ServiceException {
+  return new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+}
 
 beforeAll(() => {
   Object.assign(process.env, {
@@ -37,7 +43,14 @@ beforeEach(() => {
     if (!object) throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
     return { ContentLength: object.size, VersionId: object.version };
   });
-  s3.on(PutObjectCommand).resolves({});
+  claims = new Map();
+  s3.on(PutObjectCommand).callsFake(({ Key, Body, IfNoneMatch }) => {
+    if (!Key.includes('/claims/')) return {};
+    if (IfNoneMatch === '*' && claims.has(Key)) throw preconditionFailed();
+    claims.set(Key, String(Body));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake(({ Key }) => ({ Body: { transformToString: async () => claims.get(Key) ?? '' } }));
   sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
   sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [] });
 });
@@ -50,8 +63,9 @@ function upload(key: string, options: { size?: number; version?: string; exists?
   return sqsRecord(s3EventBody({ bucket: BUCKET, key, versionId: options.version, sequencer: `00${key.length}` }), { messageId: options.messageId ?? key });
 }
 
+/** What the batch wrote beside its claims: manifests, skip reports, image-versions files. */
 function puts(): Array<{ Key: string; Body: string; IfNoneMatch?: string }> {
-  return s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as any);
+  return s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as any).filter((put) => !put.Key.includes('/claims/'));
 }
 
 function manifestPuts(): Array<{ Key: string; Body: string; IfNoneMatch?: string }> {
@@ -79,12 +93,12 @@ describe('ingest handler', () => {
     expect(puts()).toHaveLength(1);
   });
 
-  test('the same uploads in another order, or with a duplicate event, give the same manifest key and lines', async () => {
+  test('the same uploads in another order, or with a duplicate event beside them, give the same manifest key and lines', async () => {
     await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1' }), upload('uploads/b.jpg', { version: 'v1' })));
     const first = manifestPuts()[0];
     s3.resetHistory();
 
-    await handler(sqsEvent(upload('uploads/b.jpg', { version: 'v1' }), upload('uploads/a.jpg', { version: 'v1', messageId: 'dup-1' }), upload('uploads/a.jpg', { version: 'v1', messageId: 'dup-2' })));
+    await handler(sqsEvent(upload('uploads/b.jpg', { version: 'v1' }), upload('uploads/a.jpg', { version: 'v1', messageId: 'dup-1' }), upload('uploads/a.jpg', { version: 'v1' })));
 
     expect(manifestPuts()[0].Key).toBe(first.Key);
     expect(manifestLines()).toEqual(['{"source-ref":"s3://photo-bucket/uploads/a.jpg"}', '{"source-ref":"s3://photo-bucket/uploads/b.jpg"}']);
@@ -123,14 +137,63 @@ describe('ingest handler', () => {
   });
 
   test('a retried batch whose manifest exists (412) leaves it as it is and succeeds', async () => {
-    // GIVEN the manifest written before a crash
-    s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' }));
+    // GIVEN the manifest (and the claim of its image, by this same message) written before a crash
+    await handler(sqsEvent(upload('uploads/a.jpg')));
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
 
     // WHEN
     await expect(handler(sqsEvent(upload('uploads/a.jpg')))).resolves.toBeUndefined();
 
     // THEN
-    expect(logs.lines().find((line) => line.message === 'batch written')).toMatchObject({ alreadyWritten: [expect.stringMatching(/\.jsonl$/)] });
+    expect(logs.lines().filter((line) => line.message === 'batch written').pop()).toMatchObject({ alreadyWritten: [expect.stringMatching(/\.jsonl$/)] });
+  });
+
+  test('a duplicate S3 event in a later batch adds no second line: the upload was claimed by the first batch\'s message', async () => {
+    // GIVEN the first batch wrote a manifest with the image
+    await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1', messageId: 'first' }), upload('uploads/b.jpg', { version: 'v1', messageId: 'other' })));
+    const first = manifestPuts();
+    expect(first).toHaveLength(1);
+
+    // WHEN a second delivery of a.jpg's event comes in another batch
+    await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1', messageId: 'second' })));
+
+    // THEN no manifest names it again; the skip report says why
+    expect(manifestPuts()).toHaveLength(1);
+    const report = puts().find((put) => put.Key.endsWith('.skipped.json'))!;
+    expect(JSON.parse(report.Body).skipped).toEqual([{ bucket: BUCKET, key: 'uploads/a.jpg', version: 'v1', reason: 'duplicate-event' }]);
+  });
+
+  test('a new version of an image is claimed anew and moderated again', async () => {
+    await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v1', messageId: 'first' })));
+    await handler(sqsEvent(upload('uploads/a.jpg', { version: 'v2', messageId: 'second' })));
+
+    expect(manifestPuts()).toHaveLength(2);
+    expect(puts().filter((put) => put.Key.endsWith('.skipped.json'))).toEqual([]);
+  });
+
+  test('a batch retried after a crash finds its images claimed by its own messages, whichever delivery comes first, and writes the same manifest', async () => {
+    // GIVEN a batch with two deliveries of one upload crashed after claiming
+    const duplicateA = upload('uploads/a.jpg', { version: 'v1', messageId: 'm-2' });
+    const duplicateB = upload('uploads/a.jpg', { version: 'v1', messageId: 'm-1' });
+    s3.on(PutObjectCommand).callsFake(({ Key, Body, IfNoneMatch }) => {
+      if (!Key.includes('/claims/')) throw new Error('crash before the manifest');
+      if (IfNoneMatch === '*' && claims.has(Key)) throw preconditionFailed();
+      claims.set(Key, String(Body));
+      return {};
+    });
+    await expect(handler(sqsEvent(duplicateA, duplicateB))).rejects.toThrow('crash before the manifest');
+    s3.on(PutObjectCommand).callsFake(({ Key, Body, IfNoneMatch }) => {
+      if (!Key.includes('/claims/')) return {};
+      if (IfNoneMatch === '*' && claims.has(Key)) throw preconditionFailed();
+      claims.set(Key, String(Body));
+      return {};
+    });
+
+    // WHEN SQS hands the messages back in the other order
+    await handler(sqsEvent(duplicateB, duplicateA));
+
+    // THEN the image is in the manifest, once
+    expect(manifestLines()).toEqual([JSON.stringify({ 'source-ref': `s3://${BUCKET}/uploads/a.jpg` })]);
   });
 
   test('skipped objects are reported, before the manifest, never silently dropped', async () => {

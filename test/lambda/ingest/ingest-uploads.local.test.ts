@@ -94,11 +94,12 @@ async function read(key: string): Promise<string> {
   return (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 }
 
+/** The objects directly in a folder (the batcher's claims are in a folder of their own). */
 async function list(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
     keys.push(...(page.Contents ?? []).map((object) => object.Key!));
     token = page.NextContinuationToken;
   } while (token);
@@ -178,6 +179,8 @@ describe('image uploads -> manifests over a local S3 server', () => {
     await batcher.invoke({ Records: records });
     const manifest = written.slice(before).find((key) => key.endsWith('.jsonl'));
     expect(manifest).toBeDefined();
+    const claims = written.slice(before).filter((key) => key.includes('/claims/'));
+    expect(claims).toHaveLength(50);
     // ... and the records come back after the visibility timeout
     now += VISIBILITY_SECONDS * 1000;
     const replies = await drain();
@@ -186,7 +189,9 @@ describe('image uploads -> manifests over a local S3 server', () => {
     expect(replies).toHaveLength(1);
     expect(queue.messages).toHaveLength(0);
     expect(proxy.refused).toContain(`/${BUCKET}/${manifest}`);
-    expect(written.slice(before)).toEqual([manifest]);
+    // The retry found its own claims (refused, read back) and the manifest: it wrote nothing new.
+    expect(written.slice(before)).toEqual([...claims, manifest]);
+    for (const claim of claims) expect(proxy.refused).toContain(`/${BUCKET}/${claim}`);
     expect((await read(manifest!)).trimEnd().split('\n')).toHaveLength(50);
   });
 });

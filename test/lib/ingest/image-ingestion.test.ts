@@ -75,7 +75,7 @@ describe('ModerationPipeline with imageIngestion', () => {
     expect(logGroups.map(([, resource]) => resource.Properties.KmsKeyId)).toEqual([resolve(pipeline, pipeline.encryptionKey.keyArn)]);
   });
 
-  test('least privilege: HeadObject only under the ingest prefix, PutObject only in the ingest folder of the manifest prefix', () => {
+  test('least privilege: HeadObject only under the ingest prefix, PutObject only in the ingest folder of the manifest prefix, GetObject only of its claims', () => {
     // GIVEN / WHEN
     const { pipeline, template } = synthPipeline({ imageIngestion: ImageIngestion.fromPrefix('uploads/') });
 
@@ -85,8 +85,17 @@ describe('ModerationPipeline with imageIngestion', () => {
     expect(s3Statements).toEqual([
       expect.objectContaining({ Sid: 'CheckUploadedImages', Action: 's3:GetObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects('uploads/*')) }),
       expect.objectContaining({ Sid: 'WriteIngestManifests', Action: 's3:PutObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects('manifests/ingest/*')) }),
+      expect.objectContaining({ Sid: 'ReadImageClaims', Action: 's3:GetObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects('manifests/ingest/claims/*')) }),
     ]);
     expect(statements.flatMap((statement) => asArray(statement.Action))).not.toContain('s3:ListBucket');
+  });
+
+  test('claims expire after 15 days on the input bucket the pipeline owns (past SQS\'s 14-day retention)', () => {
+    const { pipeline, template } = synthPipeline({ imageIngestion: ImageIngestion.fromPrefix('uploads/') });
+    const rules = template.toJSON().Resources[logicalId(pipeline.inputBucket)].Properties.LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({
+      Id: 'ExpireImageClaims', Prefix: 'manifests/ingest/claims/', ExpirationInDays: 15, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled',
+    }));
   });
 
   test('the dead-letter queue alarm notifies the alarm topic and is among the alarms', () => {
