@@ -28,10 +28,9 @@ let reader: S3Client;
 let reviewer: S3Client;
 
 beforeAll(async () => {
-  [rgw, events] = await Promise.all([
-    startCephRgw(),
-    startJsonProtocolDouble({ 'AWSEvents.PutEvents': (body: any) => ({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }) }),
-  ]);
+  events = await startJsonProtocolDouble({ 'AWSEvents.PutEvents': (body: any) => ({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })) }) });
+  // Without Ceph this throws, and the test fails saying how to install it.
+  rgw = await startCephRgw();
   [owner, reader, reviewer] = [rgw.owner, rgw.reader, rgw.reviewer].map((user) => rgwClient(rgw, user));
   await owner.send(new CreateBucketCommand({ Bucket: IMAGES }));
   await owner.send(new PutBucketVersioningCommand({ Bucket: IMAGES, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -53,11 +52,6 @@ test('the shipped bundle quarantines 1,000 images of a versioned bucket; the syn
   expect(versions.size).toBe(specs.filter((spec) => spec.exists).length);
   expect(older.size).toBe(withOlder.length);
   const deny = synthesizedQuarantineStatement(rgw.reviewer.arn);
-  await putPolicy([deny, readersAllowed()]);
-  const quarantinedSample = specs.find(isQuarantined)!;
-  // RGW 16.2 does not set aws:PrincipalArn, and a condition on an absent key is false there: the
-  // statement as synthesized denies nobody (AWS sets the key on every request).
-  expect(await readable(reader, quarantinedSample.key)).toBe(true);
   await putPolicy([forRgw(deny), readersAllowed()]);
 
   // WHEN the shipped bundle applies the mixed policy with the owner's credentials
@@ -84,11 +78,20 @@ test('the shipped bundle quarantines 1,000 images of a versioned bucket; the syn
   expect(quarantined.length).toBeGreaterThanOrEqual(90);
 
   // the reader is denied every quarantined version (by version id and as the current object) and reads every other image
-  const readerSees = await mapLimited(tagged, async (spec) => [await readable(reader, spec.key, versions.get(spec.key)), await readable(reader, spec.key)]);
-  expect(readerSees).toEqual(tagged.map((spec) => isQuarantined(spec) ? [false, false] : [true, true]));
+  const readerSees = await mapLimited(tagged, async (spec) => readable(reader, spec.key, versions.get(spec.key)));
+  expect(readerSees).toEqual(tagged.map((spec) => !isQuarantined(spec)));
+  expect(await mapLimited(quarantined, async (spec) => readable(reader, spec.key))).toEqual(quarantined.map(() => false));
   // the reviewer reads the quarantined ones; the owner (the pipeline) is under the Deny like everyone else
   expect(await mapLimited(quarantined, async (spec) => readable(reviewer, spec.key, versions.get(spec.key)))).toEqual(quarantined.map(() => true));
+  const quarantinedSample = quarantined[0];
   expect(await readable(owner, quarantinedSample.key)).toBe(false);
+
+  // (why the translation: RGW 16.2 does not set aws:PrincipalArn and takes a condition on an absent
+  // key as false, so there the statement as synthesized denies nobody; AWS sets the key on every request)
+  await putPolicy([deny, readersAllowed()]);
+  expect(await readable(reader, quarantinedSample.key)).toBe(true);
+  await putPolicy([forRgw(deny), readersAllowed()]);
+  expect(await readable(reader, quarantinedSample.key)).toBe(false);
 
   // WHEN the reviewer releases one image with the README's command (status and token, current version)
   await reviewer.send(new PutObjectTaggingCommand({

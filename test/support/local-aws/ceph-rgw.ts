@@ -37,7 +37,7 @@ export interface CephRgw {
 
 /** Binaries missing from PATH; `.ci/install-ceph` installs them. */
 export function missingCephBinaries(): string[] {
-  const path = (process.env.PATH ?? '').split(delimiter).concat('/usr/bin', '/usr/sbin');
+  const path = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
   return BINARIES.filter((binary) => !path.some((dir) => existsSync(join(dir, binary))));
 }
 
@@ -125,6 +125,9 @@ memstore device bytes = 1073741824
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw data = ${dir}/rgw
+# Three log lines per request cost time on a shared two-core machine.
+debug rgw = 0/0
+debug ms = 0/0
 `;
 }
 
