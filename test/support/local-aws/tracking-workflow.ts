@@ -41,7 +41,7 @@ export async function runTrackingWorkflow(definition: StateMachineDefinition, in
   let checks = 0;
   let waitedSeconds = 0;
   let lastCheckFailed = false;
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machine = new StateMachine(withLambdaTaskTimeouts(definition), { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(input as any, {
     overrides: {
       taskResourceLocalHandlers: {
@@ -71,3 +71,18 @@ export async function runTrackingWorkflow(definition: StateMachineDefinition, in
   const output = await execution.result;
   return { output, checks, waitedSeconds };
 }
+
+/**
+ * Step Functions waits for a Task without TimeoutSeconds as long as the function runs (at most
+ * Lambda's 15 minutes); aws-local-stepfunctions gives such a Task 60 s. A check of a 10,000-image
+ * job on a busy machine takes longer, so such Tasks get Lambda's limit here.
+ */
+function withLambdaTaskTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  const states = Object.fromEntries(Object.entries(definition.States).map(([name, state]) => [name,
+    state.Type === 'Task' && (state as { TimeoutSeconds?: number }).TimeoutSeconds === undefined && (state as { TimeoutSecondsPath?: string }).TimeoutSecondsPath === undefined
+      ? { ...state, TimeoutSeconds: LAMBDA_MAX_SECONDS }
+      : state]));
+  return { ...definition, States: states } as StateMachineDefinition;
+}
+
+const LAMBDA_MAX_SECONDS = 900;
