@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { IngestSettings } from '../../lib/ingest/ingest-contract';
+import { type IngestSettings, SkipReason } from '../../lib/ingest/ingest-contract';
 import { checkObjects } from './check-images';
-import { claimImages } from './claim-images';
+import { claimObjects } from './claim-objects';
 import { identity, parseMessages, type QueueMessage } from './image-events';
 import { batchName, planBatch, writeBatch, type WrittenBatch } from './manifest-batch';
 
@@ -24,7 +24,11 @@ export async function ingestBatch(s3: S3Client, messages: readonly QueueMessage[
   if (events.length === 0) return { images: 0, skipped: 0, manifests: [], written: [], existing: [], ignored };
   const checked = await checkObjects(s3, events, settings.imageSuffixes);
   const found = checked.flatMap((object) => (object.kind === 'image' ? [object.event] : []));
-  const { claimed: images, duplicates } = await claimImages(s3, settings.manifestBucket, settings.manifestFolder, found, carriers);
+  // Claimed by the message that brought the upload: another delivery of its event, in a later batch, finds it taken.
+  const { claimed: images, skipped: duplicates } = await claimObjects(s3, settings.manifestBucket, settings.manifestFolder, found, (image) => {
+    const messageIds = [...carriers.get(identity(image)) ?? []].sort();
+    return { identity: identity(image), claimant: messageIds[0] ?? '', isOurs: (owner) => messageIds.includes(owner) };
+  }, SkipReason.DUPLICATE_EVENT);
   const skipped = [...checked.flatMap((object) => (object.kind === 'skipped' ? [object.skipped] : [])), ...duplicates];
   const name = batchName(events.map(identity));
   const plan = planBatch(name, images, skipped, {

@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { claimsFolder } from '../ingest/ingest-contract';
 import { WORKFLOW_RETRYABLE_ERRORS } from '../common/contract/error-names';
 import { createLogGroup, LogGroupEncryption } from '../common/encrypted-log-groups';
 import { FunctionNetwork } from '../common/function-network';
@@ -174,7 +175,13 @@ export class ModerationBackfill extends Construct {
       resources: [inputBucket.arnForObjects(`${this.manifestFolder}*`)],
       reason: 'Manifests and skip reports named after their batch\'s contents, only in this backfill\'s folder of the manifest prefix.',
     });
-    props.pipeline.encryptionKey.grant(writer.role, 'kms:GenerateDataKey');
+    grantWithReason(writer.role, {
+      sid: 'ReadBackfillClaims',
+      actions: ['s3:GetObject'],
+      resources: [inputBucket.arnForObjects(`${claimsFolder(this.manifestFolder)}*`)],
+      reason: 'A claim found written is read to see which batch wrote it; claims are named after the object version, only in this backfill\'s claims folder.',
+    });
+    props.pipeline.encryptionKey.grant(writer.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     grantWithReason(summary.role, {
       sid: 'ReadBackfillRunResults',
       actions: ['s3:GetObject'],

@@ -176,7 +176,7 @@ export interface CompletionEventDetail {
 export interface SkipCounts {
   /** Objects skipped (0 when the batch wrote no skip report). */
   total: number;
-  /** Skip reason (not-an-image, empty, too-large, not-found, superseded, duplicate-event) -> objects. */
+  /** Skip reason (not-an-image, empty, too-large, not-found, superseded, duplicate-event, already-queued) -> objects. */
   byReason: Record<string, number>;
   /** s3:// URI of the skip report counted here, or null when none was (nothing skipped, or counted on another manifest of the batch). */
   report: string | null;

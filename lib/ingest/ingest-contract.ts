@@ -64,9 +64,9 @@ export function ingestManifestFolder(manifestPrefix: string): string {
 }
 
 /**
- * The folder, below the ingest folder, of claims: one small object per uploaded object version,
- * written create-only by the first batch whose message carried it, so a duplicate S3 event that
- * lands in a later batch adds no second manifest line.
+ * The folder, below a folder of manifests (ingest's, a backfill's), of claims: one small object per
+ * object version, written create-only by the first batch that puts it in a manifest, so no later
+ * batch (a duplicate S3 event, a backfill run over changed objects) puts it in another.
  */
 export const CLAIMS_FOLDER = 'claims/';
 /** A claim's key ends with this; it must not end with a manifest suffix. */
@@ -93,6 +93,8 @@ export const SkipReason = {
   SUPERSEDED: 'superseded',
   /** Another delivery of an upload that an earlier batch already put in its manifest. */
   DUPLICATE_EVENT: 'duplicate-event',
+  /** An object version an earlier run of the same backfill already put in a manifest (its batch changed since). */
+  ALREADY_QUEUED: 'already-queued',
 } as const;
 export type SkipReason = typeof SkipReason[keyof typeof SkipReason];
 

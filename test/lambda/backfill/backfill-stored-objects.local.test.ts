@@ -155,19 +155,24 @@ describe('a backfill of stored objects over a local S3 server', () => {
     expect(second.summary).toMatchObject({ images: first.summary.images, imagesQueued: 0, manifestsWritten: 0, manifestsExisting: first.summary.manifestsWritten });
     expect(second.outputs.map((output) => output.batch)).toEqual(first.outputs.map((output) => output.batch));
     expect(created.filter((key) => !key.includes('/runs/'))).toHaveLength(createdBefore);
-    // Manifests and skip reports were refused by the create-only PUT, not rewritten.
-    expect(proxy.refused.length - refusedBefore).toBe(first.summary.manifestsWritten + 1);
+    // Claims, manifests and skip reports were refused by the create-only PUT, not rewritten.
+    expect(proxy.refused.length - refusedBefore).toBe(first.summary.images + first.summary.manifestsWritten + 1);
   }, 300_000);
 
-  test('a changed object is in a batch of a new name: its manifest is written, the others are not', async () => {
+  test('a changed object is in a batch of a new name: its manifest holds only that object, the unchanged ones of its batch were claimed by the first run', async () => {
     // GIVEN
     await putAll(['photos/000001.jpg'], 'a new picture');
 
     // WHEN
     const third = await runBackfill('run-3');
 
-    // THEN
-    expect(third.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: MAX_IMAGES, manifestsExisting: first.summary.manifestsWritten - 1 });
+    // THEN one new manifest, with the one changed image: the others of its batch are not paid for again
+    expect(third.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: 1, manifestsExisting: first.summary.manifestsWritten - 1 });
+    expect(third.summary.imagesSkipped).toBe(first.summary.imagesSkipped + MAX_IMAGES - 1);
+    const changed = third.outputs.find((output) => !first.outputs.some((earlier: { batch: string }) => earlier.batch === output.batch))!;
+    expect((await read(`${MANIFEST_FOLDER}${changed.batch}.jsonl`)).trimEnd().split('\n')).toEqual([JSON.stringify({ 'source-ref': `s3://${BUCKET}/photos/000001.jpg` })]);
+    const report = JSON.parse(await read(`${MANIFEST_FOLDER}${changed.batch}.skipped.json`));
+    expect(report.skipped.filter((object: { reason: string }) => object.reason === 'already-queued')).toHaveLength(MAX_IMAGES - 1);
   }, 300_000);
 
   test('a batch that crashed halfway (skip report written, manifest not) writes only its manifest when run again', async () => {
@@ -180,7 +185,11 @@ describe('a backfill of stored objects over a local S3 server', () => {
     const again = await runBackfill('run-4');
 
     // THEN
-    expect(again.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: withSkips.images, imagesSkipped: 3 });
-    expect(proxy.refused.slice(refusedBefore).filter((path) => path.endsWith('.skipped.json'))).toHaveLength(1);
+    // (the run's skips also count the 999 unchanged objects of the changed object's batch, claimed by the first run)
+    expect(again.summary).toMatchObject({ manifestsWritten: 1, imagesQueued: withSkips.images, imagesSkipped: 3 + MAX_IMAGES - 1 });
+    // Its skip report was refused (written before the crash), like that of the changed object's batch (run 3).
+    const refusedReports = proxy.refused.slice(refusedBefore).filter((path) => path.endsWith('.skipped.json'));
+    expect(refusedReports).toHaveLength(2);
+    expect(refusedReports).toContain(`/${BUCKET}/${MANIFEST_FOLDER}${withSkips.batch}.skipped.json`);
   }, 300_000);
 });

@@ -114,13 +114,16 @@ describe('ModerationBackfill permissions', () => {
     expect(objects.map((statement) => statement.Resource)).toEqual([resolve(pipeline, pipeline.inputBucket.arnForObjects(`${backfill.manifestFolder}runs/*`))]);
   });
 
-  test('the writer may only put objects in the backfill folder; the summarizer only read its runs/', () => {
+  test('the writer may only put objects in the backfill folder and read its claims; the summarizer only read its runs/', () => {
     // GIVEN / WHEN
     const { pipeline, backfill, template } = synthBackfill();
 
     // THEN
     const writer = roleStatements(template, backfill.writerFunction.role!).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
-    expect(writer).toEqual([expect.objectContaining({ Action: 's3:PutObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/*`)) })]);
+    expect(writer).toEqual([
+      expect.objectContaining({ Action: 's3:PutObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/*`)) }),
+      expect.objectContaining({ Action: 's3:GetObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/claims/*`)) }),
+    ]);
     const summary = roleStatements(template, backfill.summaryFunction.role!).filter((statement) => asArray(statement.Action).some((action: string) => action.startsWith('s3:')));
     expect(summary).toEqual([expect.objectContaining({ Action: 's3:GetObject', Resource: resolve(pipeline, pipeline.inputBucket.arnForObjects(`manifests/backfill/${backfill.backfillName}/runs/*`)) })]);
     template.hasResourceProperties('AWS::Lambda::Function', {
