@@ -36,7 +36,7 @@ export interface IModerationPipeline extends IConstruct {
   readonly engine: ModerationEngine;
   /**
    * The workflow that tracks a bulk job to its end, applies the pipeline's policy to its results
-   * and publishes its completion event; a ModerationJob starts one execution of it per bulk job
+   * and publishes its completion event. A ModerationJob starts one execution of it per bulk job
    * (see `reportCompletion`), with the input the pipeline's trigger gives it.
    */
   readonly trackingStateMachine: sfn.IStateMachine;
