@@ -162,3 +162,4 @@ test('a per-image run is not tracked: its own workflow reports it', async () => 
 
   expect(executions().map((input) => input.stateMachineArn)).toEqual([PER_IMAGE_MACHINE]);
 });
+
