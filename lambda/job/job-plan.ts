@@ -1,6 +1,7 @@
 import type { StartMediaAnalysisJobCommandInput } from '@aws-sdk/client-rekognition';
 import { ModerationJobProperty } from '../../lib/job/moderation-job-contract';
 import { buildStartRequest, deriveJobName, deriveToken, InvalidJobRequestError } from '../common/job-request';
+import type { ManifestRunParts } from '../common/tracking-execution';
 import { canonicalProperties, InvalidPropertiesError, type JobProperties } from './properties';
 import type { ModerationJobData } from './types';
 
@@ -87,5 +88,17 @@ export function jobData(jobId: string, plan: JobPlan, engine?: 'per-image'): Mod
     OutputPrefix: plan.outputPrefix,
     ClientRequestToken: plan.token,
     ...(engine !== undefined && { Engine: engine }),
+  };
+}
+
+/** What the manifest's execution (tracking, or a per-image run) is built from. */
+export function manifestRunParts(plan: JobPlan, props: JobProperties): ManifestRunParts {
+  return {
+    token: plan.token,
+    manifest: { bucket: props.manifestBucket, key: props.manifestKey, ...(props.manifestVersion !== undefined && { version: props.manifestVersion }) },
+    jobName: plan.jobName,
+    outputBucket: props.outputBucket,
+    outputPrefix: plan.outputPrefix,
+    minConfidence: props.minConfidence,
   };
 }

@@ -5,11 +5,18 @@ import type { LazySfn } from '../common/lazy-clients';
 export interface HandlerRuntime {
   readonly rekognition: Pick<RekognitionClient, 'send'>;
   /**
-   * The Step Functions client, loaded on first use: only per-image runs need it.
+   * The Step Functions client, loaded on first use: only per-image runs and tracking need it.
    *
    * @default lazySfn
    */
   readonly sfn?: () => Promise<LazySfn>;
+  /**
+   * The pipeline's tracking state machine (ModerationJobEnvironment): each bulk job started gets
+   * one execution of it.
+   *
+   * @default - bulk jobs are not tracked
+   */
+  readonly trackingStateMachineArn?: string;
   readonly sleep: (milliseconds: number) => Promise<void>;
   readonly now: () => number;
   /** A number in [0, 1) for backoff jitter. */

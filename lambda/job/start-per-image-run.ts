@@ -4,7 +4,7 @@ import { lazySfn } from '../common/lazy-clients';
 import { log } from '../common/log';
 import { perImageTrackingInput, startPerImageExecution } from '../per-image/per-image-run';
 import { perImageStartFailed } from './failures';
-import type { JobPlan } from './job-plan';
+import { manifestRunParts, type JobPlan } from './job-plan';
 import type { JobProperties } from './properties';
 import type { HandlerRuntime } from './runtime';
 
@@ -27,14 +27,7 @@ export async function startPerImageRun(
     // parseProperties requires it with engines 'per-image' and 'auto'.
     throw new HandlerError(HandlerErrorName.INVALID_INPUT, `ModerationJob ${logicalId}: no PerImageStateMachineArn for a per-image run`);
   }
-  const input = perImageTrackingInput({
-    token: plan.token,
-    manifest: { bucket: props.manifestBucket, key: props.manifestKey, ...(props.manifestVersion !== undefined && { version: props.manifestVersion }) },
-    jobName: plan.jobName,
-    outputBucket: props.outputBucket,
-    outputPrefix: plan.outputPrefix,
-    minConfidence: props.minConfidence,
-  }, fallbackReason);
+  const input = perImageTrackingInput(manifestRunParts(plan, props), fallbackReason);
   try {
     const sfn = await (runtime.sfn ?? lazySfn)();
     const execution = await startPerImageExecution(input, stateMachineArn, sfn);

@@ -1,28 +1,20 @@
-import { errorCode } from '../common/errors';
-import { lazySfn } from '../common/lazy-clients';
+import { manifestRunInput, startManifestExecution } from '../common/tracking-execution';
 import type { TrackingInput } from '../../lib/tracking/tracking-contract';
 import type { TriggerConfig } from './config';
 import type { JobIdentity } from './outcome';
 
 export type TrackingStart = 'started' | 'already-tracked' | 'not-configured';
 
-/**
- * The execution input of one manifest. Its fields and their order depend only on the manifest
- * and the configuration, so a duplicate delivery sends byte-identical input: Step Functions then
- * treats the second StartExecution as the same request.
- */
+/** The execution input of one manifest's bulk job (or of its failed start). */
 export function trackingInput(job: JobIdentity, config: TriggerConfig, outcome: { jobId?: string; startFailure?: TrackingInput['startFailure'] }): TrackingInput {
-  const { manifest } = job;
-  return {
+  return manifestRunInput({
     token: job.token,
-    engine: 'bulk',
-    manifest: { bucket: manifest.bucket, key: manifest.key, ...(manifest.version !== undefined && { version: manifest.version }) },
+    manifest: job.manifest,
     jobName: job.jobName,
-    ...(outcome.jobId !== undefined && { jobId: outcome.jobId }),
-    output: { bucket: config.settings.outputBucket, prefix: job.outputPrefix },
-    ...(config.settings.minConfidence !== undefined && { minConfidence: config.settings.minConfidence }),
-    ...(outcome.startFailure !== undefined && { startFailure: outcome.startFailure }),
-  };
+    outputBucket: config.settings.outputBucket,
+    outputPrefix: job.outputPrefix,
+    minConfidence: config.settings.minConfidence,
+  }, { engine: 'bulk', ...outcome });
 }
 
 /**
@@ -31,16 +23,6 @@ export function trackingInput(job: JobIdentity, config: TriggerConfig, outcome: 
  */
 export async function startTracking(input: TrackingInput, config: TriggerConfig): Promise<TrackingStart> {
   if (config.trackingStateMachineArn === undefined) return 'not-configured';
-  const { sdk, client } = await lazySfn();
-  try {
-    await client.send(new sdk.StartExecutionCommand({
-      stateMachineArn: config.trackingStateMachineArn,
-      name: input.token,
-      input: JSON.stringify(input),
-    }));
-    return 'started';
-  } catch (error) {
-    if (errorCode(error) === 'ExecutionAlreadyExists') return 'already-tracked';
-    throw error;
-  }
+  const { start } = await startManifestExecution(input, config.trackingStateMachineArn);
+  return start === 'started' ? 'started' : 'already-tracked';
 }

@@ -1,11 +1,13 @@
-import { writeEnvironment, type Stringify } from '../common/contract/environment';
+import { EnvironmentReader, writeEnvironment, type Stringify } from '../common/contract/environment';
+import { stateMachineArnProblem } from '../trigger/trigger-contract';
 
 /**
  * The contract between the ModerationJob custom resource (construct side) and its handlers
  * (lambda/job): handler export names, property and attribute names. Both sides import them, so a
- * rename cannot drift. No CDK imports here: the handler bundle includes this file. The handlers
- * read no environment variables: everything comes in the resource properties. Their limits are
- * the trigger's (lib/trigger/trigger-contract.ts checks), since both start the same jobs.
+ * rename cannot drift. No CDK imports here: the handler bundle includes this file. What a job is
+ * comes in the resource properties; onEvent's environment says only where to report it
+ * (ModerationJobEnvironment). Their limits are the trigger's (lib/trigger/trigger-contract.ts
+ * checks), since both start the same jobs.
  */
 
 /** The export of the job bundle's index that the provider framework calls for every event. */
@@ -129,4 +131,31 @@ export type ModerationJobSettings = Omit<ModerationJobResourceProperties, 'MinCo
 export function moderationJobProperties(settings: ModerationJobSettings, stringify?: Stringify): Record<string, string> {
   const properties: Partial<Record<keyof ModerationJobResourceProperties, string | number | boolean>> = settings;
   return writeEnvironment(properties, stringify);
+}
+
+/**
+ * The onEvent function's environment. The tracking workflow's ARN is no resource property on
+ * purpose: properties make the job's ClientRequestToken, so adding or removing it would start a
+ * new (paid) job on the next deployment of an existing stack.
+ */
+export const ModerationJobEnvironment = {
+  /**
+   * The pipeline's tracking state machine: onEvent starts one execution for each bulk job it
+   * starts, so the job's results get the pipeline's policy and one completion event. Absent: not reported.
+   */
+  TRACKING_STATE_MACHINE_ARN: 'TRACKING_STATE_MACHINE_ARN',
+} as const;
+
+export interface ModerationJobHandlerSettings {
+  readonly trackingStateMachineArn?: string;
+}
+
+export function moderationJobEnvironment(settings: ModerationJobHandlerSettings, stringify?: Stringify): Record<string, string> {
+  return writeEnvironment({ [ModerationJobEnvironment.TRACKING_STATE_MACHINE_ARN]: settings.trackingStateMachineArn }, stringify);
+}
+
+/** Throws ConfigError when the ARN is malformed. */
+export function readModerationJobEnvironment(env: Readonly<Record<string, string | undefined>>): ModerationJobHandlerSettings {
+  const reader = new EnvironmentReader(env);
+  return { trackingStateMachineArn: reader.optionalString(ModerationJobEnvironment.TRACKING_STATE_MACHINE_ARN, stateMachineArnProblem) };
 }

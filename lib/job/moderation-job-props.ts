@@ -81,6 +81,22 @@ export interface ModerationJobProps extends FunctionVpcProps {
   readonly engine?: ModerationEngine;
 
   /**
+   * Report a bulk job as the pipeline reports the jobs its trigger starts: once the job has
+   * started, an execution of the pipeline's tracking workflow (named after the job's token, so a
+   * retried deployment starts nothing twice) reads its results, applies the pipeline's policy and
+   * publishes one completion event. A per-image run always reports itself (its workflow does), so
+   * `false` is refused with `ModerationEngine.perImage()`; with `auto()` it concerns the bulk job.
+   * Needs a pipeline, and the job's results where the pipeline's tracking can read them: the
+   * pipeline's output bucket, under its output prefix, encrypted with its key. If the tracking
+   * execution cannot be started, the job still runs and the deployment succeeds: the failure is
+   * logged at ERROR by the custom resource's function, with the command that starts it by hand.
+   *
+   * @default - true when a pipeline is given and the job's results are where its tracking reads
+   *   them; otherwise false (with a warning when only the output location stands in the way)
+   */
+  readonly reportCompletion?: boolean;
+
+  /**
    * The exact job name (1-64 characters: letters, digits, '_', '.', '-').
    *
    * @default - derived from the manifest's file name and a digest, with the pipeline's prefix

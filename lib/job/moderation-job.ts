@@ -12,6 +12,7 @@ import { tokenAwareString } from '../common/token-string';
 import {
   IS_COMPLETE_HANDLER,
   ModerationJobAttribute,
+  moderationJobEnvironment,
   moderationJobProperties,
   ModerationJobProperty,
   ModerationJobSettings,
@@ -20,14 +21,16 @@ import {
 import { createJobProvider } from './job-provider';
 import { PIPELINE_DEFAULTS } from '../pipeline/pipeline-defaults';
 import { grantReadJobStatus, grantRekognitionJobAccess } from '../trigger/rekognition-job-grants';
-import { jobEngine, jobEngineContext, validateJobProps } from './validate-job-props';
+import { jobEngine, jobEngineContext, reportsCompletion, trackingMismatches, validateJobProps } from './validate-job-props';
 import type { ModerationJobProps } from './moderation-job-props';
 
 
 /**
  * Moderates one manifest during `cdk deploy`: one Amazon Rekognition bulk analysis job, or, with
  * engine `perImage()` (or `auto()` when the account is refused bulk analysis), one run of the
- * pipeline's per-image workflow, which ends in the pipeline's completion event.
+ * pipeline's per-image workflow, which ends in the pipeline's completion event. A bulk job
+ * started with a pipeline is reported by the pipeline's tracking workflow (`reportCompletion`):
+ * the pipeline's policy is applied to its results and its completion event published.
  *
  * Create starts the job or run (idempotently under CloudFormation retries); changing any property
  * starts a new one; Delete leaves the results in place (Rekognition has no stop API; a per-image
@@ -76,6 +79,14 @@ export class ModerationJob extends Construct {
         + 'its log groups are encrypted with CloudWatch Logs\' own key instead.');
     }
 
+    // The pipeline's tracking workflow reports a bulk job as it reports the trigger's.
+    const trackingStateMachine = startsBulkJobs && reportsCompletion(props) ? pipeline?.trackingStateMachine : undefined;
+    if (startsBulkJobs && pipeline && props.reportCompletion === undefined && !trackingStateMachine) {
+      Annotations.of(this).addWarningV2('cdk-bulk-moderation:jobCompletionNotReported',
+        `The bulk job's results are not where the pipeline's tracking workflow reads them (${trackingMismatches(props).join('; ')}): `
+        + 'no policy actions run and no completion event is published for it. Use the pipeline\'s output location and key, or set reportCompletion: false.');
+    }
+
     const handlerOptions = {
       asset: 'job',
       timeout: Duration.minutes(2),
@@ -86,6 +97,7 @@ export class ModerationJob extends Construct {
       ...handlerOptions,
       exportName: ON_EVENT_HANDLER,
       description: 'Starts a Rekognition bulk moderation job for a ModerationJob custom resource',
+      environment: moderationJobEnvironment({ trackingStateMachineArn: trackingStateMachine?.stateMachineArn }),
     });
     if (startsBulkJobs) {
       grantRekognitionJobAccess(onEvent.role, {
@@ -96,6 +108,8 @@ export class ModerationJob extends Construct {
         projectVersion,
       });
     }
+    // Exactly this state machine, no wildcard: the execution's name is the job's token.
+    trackingStateMachine?.grantStartExecution(onEvent.role);
     // A per-image run reads and writes nothing with this role: the workflow's own roles do.
     if (perImageStateMachine && perImageExecutions) {
       perImageStateMachine.grantStartExecution(onEvent.role);

@@ -55,6 +55,7 @@ export function validateJobProps(constructPath: string, props: ModerationJobProp
     errors.add('completionTimeout and pollInterval only apply with waitForCompletion: true');
   }
   validateEngine(errors, props);
+  validateReportCompletion(errors, props);
   validateFunctionNetwork(errors, props);
   errors.throwIfAny(constructPath);
 }
@@ -94,6 +95,49 @@ function validateEngine(errors: PropErrors, props: ModerationJobProps): void {
   }
   if (props.projectVersion !== undefined && !sameValue(pipeline, props.projectVersion, pipeline.projectVersion)) {
     errors.add(`projectVersion ${differs}`);
+  }
+}
+
+/**
+ * Whether the job's bulk job gets an execution of the pipeline's tracking workflow (see
+ * `reportCompletion`): the prop, by default on when the tracking can read the job's results.
+ */
+export function reportsCompletion(props: ModerationJobProps): boolean {
+  if (props.reportCompletion === false || !props.pipeline) return false;
+  return trackingMismatches(props).length === 0;
+}
+
+/**
+ * Why the pipeline's tracking workflow could not read this job's results: it reads only the
+ * pipeline's output bucket, under its output prefix, with its key.
+ */
+export function trackingMismatches(props: ModerationJobProps): string[] {
+  const pipeline = props.pipeline;
+  if (!pipeline) return [];
+  const mismatches: string[] = [];
+  if (props.outputBucket && !sameValue(pipeline, props.outputBucket.bucketName, pipeline.outputBucket.bucketName)) {
+    mismatches.push('outputBucket differs from the pipeline\'s');
+  }
+  if (props.outputPrefix !== undefined && !Token.isUnresolved(props.outputPrefix) && !Token.isUnresolved(pipeline.outputPrefix)
+    && !props.outputPrefix.startsWith(pipeline.outputPrefix)) {
+    mismatches.push(`outputPrefix '${props.outputPrefix}' is not under the pipeline's '${pipeline.outputPrefix}'`);
+  }
+  if (props.encryptionKey && !sameValue(pipeline, props.encryptionKey.keyArn, pipeline.encryptionKey.keyArn)) {
+    mismatches.push('encryptionKey differs from the pipeline\'s');
+  }
+  return mismatches;
+}
+
+function validateReportCompletion(errors: PropErrors, props: ModerationJobProps): void {
+  if (props.reportCompletion === true && !props.pipeline) {
+    errors.add('reportCompletion needs a pipeline: its tracking workflow reports the job (given reportCompletion: true without one)');
+  }
+  const mismatches = props.reportCompletion === true ? trackingMismatches(props) : [];
+  if (mismatches.length > 0) {
+    errors.add(`reportCompletion: the pipeline's tracking workflow reads only the pipeline's output bucket, under its output prefix, with its key (${mismatches.join('; ')})`);
+  }
+  if (props.reportCompletion === false && !jobEngine(props)._bindJob(jobEngineContext(props)).startsBulkJobs) {
+    errors.add(`reportCompletion cannot be false with engine ${jobEngine(props)._name}: a per-image run always reports itself (its workflow publishes the completion event)`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { ModerationEngine } from '../engine/moderation-engine';
 
 /**
  * What a {@link ModerationJob} takes from a pipeline: where manifests and results live, the key,
- * the job settings, and the per-image workflow. `ModerationPipeline` implements it.
+ * the job settings, the per-image workflow, and the tracking workflow that reports a bulk job. `ModerationPipeline` implements it.
  */
 export interface IModerationPipeline extends IConstruct {
   /** The bucket that manifests are uploaded to. */
@@ -34,6 +34,12 @@ export interface IModerationPipeline extends IConstruct {
   readonly imageBuckets: s3.IBucket[];
   /** How manifests are moderated. */
   readonly engine: ModerationEngine;
+  /**
+   * The workflow that tracks a bulk job to its end, applies the pipeline's policy to its results
+   * and publishes its completion event. A ModerationJob starts one execution of it per bulk job
+   * (see `reportCompletion`), with the input the pipeline's trigger gives it.
+   */
+  readonly trackingStateMachine: sfn.IStateMachine;
   /** The per-image workflow, with engines that use it. */
   readonly perImageStateMachine?: sfn.IStateMachine;
 }

@@ -95,7 +95,9 @@ describe('the engine of a ModerationJob', () => {
     const built = build({ engine: ModerationEngine.auto() }, { engine: ModerationEngine.bulk() });
 
     expect(properties(built)).not.toHaveProperty(ModerationJobProperty.ENGINE);
-    expect(actions(built, 'OnEvent')).not.toContain('states:StartExecution');
+    // Only the tracking workflow that reports the bulk job, not the per-image one.
+    expect(grants(built, 'OnEvent').filter((grant) => grant.action.startsWith('states:')))
+      .toEqual([{ action: 'states:StartExecution', resources: [{ Ref: logicalId(built.pipeline.trackingStateMachine) }] }]);
   });
 });
 
@@ -138,9 +140,10 @@ describe('engine auto()', () => {
 describe('engine bulk()', () => {
   const built = build({}, { waitForCompletion: true });
 
-  test('grants nothing of Step Functions', () => {
+  test('grants nothing of Step Functions but starting the tracking workflow that reports the job', () => {
     expect(actions(built, 'OnEvent')).toContain('rekognition:StartMediaAnalysisJob');
-    expect(actions(built, 'OnEvent').filter((action) => action.startsWith('states:'))).toEqual([]);
+    expect(grants(built, 'OnEvent').filter((grant) => grant.action.startsWith('states:')))
+      .toEqual([{ action: 'states:StartExecution', resources: [{ Ref: logicalId(built.pipeline.trackingStateMachine) }] }]);
     expect(actions(built, 'IsComplete')).toEqual(['rekognition:GetMediaAnalysisJob']);
   });
 });

@@ -140,7 +140,7 @@ describe('ModerationJob with a pipeline and waitForCompletion', () => {
       expect(roleIdOf(onEvent)).not.toBe(roleIdOf(isComplete));
     });
 
-    test('lets onEvent start jobs with the adapter only, read the manifest and the pipeline\'s image buckets, write under the output prefix, and use the key', () => {
+    test('lets onEvent start jobs with the adapter only, read the manifest and the pipeline\'s image buckets, write under the output prefix, use the key, and start its tracking', () => {
       const statements = statementsOfRole(template, roleIdOf(functionWithHandler(template, 'index.onEvent')!));
       const actions = allowedActions(statements);
       expect(actions.filter((a) => a.action.startsWith('rekognition:'))).toEqual([
@@ -162,8 +162,11 @@ describe('ModerationJob with a pipeline and waitForCompletion', () => {
       expect(keyActions.map((a) => a.action).sort()).toEqual(['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey']);
       for (const grant of keyActions) expect(grant.resources).toEqual([arnOf(ids.key)]);
       expect(keyActions.find((a) => a.action === 'kms:CreateGrant')!.condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+      // And the tracking execution that reports the job (reportCompletion), on that state machine only.
       const others = actions.filter((a) => !/^(rekognition|s3|kms|logs):/.test(a.action));
-      expect(others).toEqual([]);
+      expect(others).toEqual([
+        { action: 'states:StartExecution', resources: [{ Ref: logicalId(pipeline.trackingStateMachine) }], condition: undefined },
+      ]);
     });
 
     test('lets isComplete read job status (GetMediaAnalysisJob on "*") and nothing else but its logs', () => {

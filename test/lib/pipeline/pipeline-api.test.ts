@@ -44,6 +44,7 @@ class ImportedPipeline extends Construct implements IModerationPipeline {
   public readonly imageBuckets: s3.IBucket[];
   public readonly engine: ModerationEngine;
   public readonly perImageStateMachine?: sfn.IStateMachine;
+  public readonly trackingStateMachine: sfn.IStateMachine;
 
   constructor(scope: Construct, id: string, engine: ModerationEngine, perImageStateMachine?: sfn.IStateMachine) {
     super(scope, id);
@@ -53,6 +54,7 @@ class ImportedPipeline extends Construct implements IModerationPipeline {
     this.imageBuckets = [this.inputBucket];
     this.engine = engine;
     this.perImageStateMachine = perImageStateMachine;
+    this.trackingStateMachine = sfn.StateMachine.fromStateMachineArn(this, 'Tracking', 'arn:aws:states:eu-west-1:123456789012:stateMachine:imported-tracking');
   }
 }
 
