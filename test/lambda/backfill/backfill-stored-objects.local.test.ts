@@ -18,7 +18,7 @@ import { listItems as listStoredItems, runBackfillMap } from '../../support/loca
 
 const BUCKET = 'input';
 /** s3rver stores an object as files: a few thousand here (BACKFILL_LOCAL_IMAGES for more). */
-const IMAGES = Number(process.env.BACKFILL_LOCAL_IMAGES ?? 3_000);
+const IMAGES = Number(process.env.BACKFILL_LOCAL_IMAGES ?? 1_500);
 const MAX_IMAGES = 1_000;
 const MANIFEST_FOLDER = 'manifests/backfill/Photos-12345678/';
 
